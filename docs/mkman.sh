@@ -1,0 +1,11 @@
+#!/bin/sh
+# Build the man page from the option table in ui/main.c (one table per truth).
+# usage: mkman.sh SRCDIR VERSION > x86pc.1
+src=$1
+ver=$2
+opts=$(sed -n 's/^ *{OPT_[A-Z_]*, "\([^"]*\)", \(NULL\|"[^"]*"\), *"\(.*\)"},$/\1\t\2\t\3/p' "$src/ui/main.c" |
+    awk -F'\t' '{ a = $2; gsub(/"/, "", a); if (a == "NULL") a = ""; else a = " \\fI" a "\\fR";
+                   h = $3; gsub(/" *"/, "", h); gsub(/\\/, "\\\\", h);
+                   printf ".TP\n.B \\-%s%s\n%s\n", $1, a, h }')
+awk -v opts="$opts" -v ver="$ver" '{ gsub(/@VERSION@/, ver); if ($0 == "@OPTIONS@") print opts; else print }' \
+    "$src/docs/x86pc.1.in"
