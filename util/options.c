@@ -1,0 +1,224 @@
+/*
+ * Command-line helpers (see options.h).
+ */
+#include "util/options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+
+void opt_init(OptionParser *p, int argc, char **argv, const OptionDesc *opts, size_t nopts)
+{
+    memset(p, 0, sizeof(*p));
+    p->argc = argc;
+    p->argv = argv;
+    p->index = 1;
+    p->opts = opts;
+    p->nopts = nopts;
+}
+
+int opt_next(OptionParser *p, const char **arg)
+{
+    const char *s;
+
+    *arg = NULL;
+    if (p->index >= p->argc) {
+        return -1;
+    }
+    s = p->argv[p->index++];
+    if (s[0] != '-' || s[1] == '\0') {
+        /* QEMU treats a bare argument as the first disk image; be explicit instead. */
+        snprintf(p->error, sizeof(p->error),
+                 "unexpected argument '%s' (to boot a disk image use -hda FILE)", s);
+        return -1;
+    }
+    s++;
+    if (*s == '-') {
+        s++;
+    }
+    snprintf(p->namebuf, sizeof(p->namebuf), "-%s", s);
+    p->name = p->namebuf;
+    for (size_t i = 0; i < p->nopts; i++) {
+        if (strcmp(p->opts[i].name, s) != 0) {
+            continue;
+        }
+        if (p->opts[i].arg) {
+            if (p->index >= p->argc) {
+                snprintf(p->error, sizeof(p->error), "-%s: requires an argument (%s)", s,
+                         p->opts[i].arg);
+                return -1;
+            }
+            *arg = p->argv[p->index++];
+        }
+        return p->opts[i].id;
+    }
+    snprintf(p->error, sizeof(p->error), "-%s: unknown option (try -help)", s);
+    return -1;
+}
+
+void opt_print_help(FILE *out, const OptionDesc *opts, size_t nopts)
+{
+    for (size_t i = 0; i < nopts; i++) {
+        char left[48];
+        if (!opts[i].help) {
+            continue;
+        }
+        snprintf(left, sizeof(left), "-%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+                 opts[i].arg ? opts[i].arg : "");
+        fprintf(out, "  %-22s %s\n", left, opts[i].help);
+    }
+}
+
+int kv_parse(const char *str, KeyVal *out, int max, const char *implied_key)
+{
+    int n = 0;
+    const char *p = str;
+
+    if (!*p) {
+        return -1;
+    }
+    while (*p) {
+        KeyVal *kv;
+        size_t klen = 0, vlen = 0;
+        const char *eq, *q;
+
+        if (n >= max) {
+            return -1;
+        }
+        kv = &out[n];
+        /* Find '=' before the next unescaped comma. */
+        eq = NULL;
+        for (q = p; *q && !(*q == ',' && q[1] != ','); q++) {
+            if (*q == ',' && q[1] == ',') {
+                q++;
+                continue;
+            }
+            if (*q == '=' && !eq) {
+                eq = q;
+            }
+        }
+        if (eq) {
+            klen = (size_t)(eq - p);
+            if (klen == 0 || klen >= sizeof(kv->key)) {
+                return -1;
+            }
+            memcpy(kv->key, p, klen);
+            kv->key[klen] = '\0';
+            p = eq + 1;
+        } else {
+            if (n != 0 || !implied_key) {
+                /* A flag without value, e.g. "server": value "on". */
+                for (q = p; *q && *q != ','; q++) {
+                    klen++;
+                }
+                if (klen == 0 || klen >= sizeof(kv->key)) {
+                    return -1;
+                }
+                memcpy(kv->key, p, klen);
+                kv->key[klen] = '\0';
+                snprintf(kv->val, sizeof(kv->val), "on");
+                p += klen;
+                if (*p == ',') {
+                    p++;
+                }
+                n++;
+                continue;
+            }
+            snprintf(kv->key, sizeof(kv->key), "%s", implied_key);
+        }
+        while (*p) {
+            if (*p == ',') {
+                if (p[1] == ',') {
+                    p++;
+                } else {
+                    break;
+                }
+            }
+            if (vlen + 1 >= sizeof(kv->val)) {
+                return -1;
+            }
+            kv->val[vlen++] = *p++;
+        }
+        kv->val[vlen] = '\0';
+        if (*p == ',') {
+            p++;
+        }
+        n++;
+    }
+    return n;
+}
+
+bool parse_uint(const char *str, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!isdigit((unsigned char)str[0])) {
+        return false;
+    }
+    errno = 0;
+    v = strtoull(str, &end, 0);
+    if (errno || *end) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+bool parse_size(const char *str, char default_suffix, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    uint64_t mult;
+    char suffix;
+
+    if (!isdigit((unsigned char)str[0])) {
+        return false;
+    }
+    errno = 0;
+    v = strtoull(str, &end, 10);
+    if (errno) {
+        return false;
+    }
+    suffix = *end ? *end : default_suffix;
+    if (*end && (end[1] != '\0' && !(end[1] == 'B' && end[2] == '\0') &&
+                 !(end[1] == 'i' && end[2] == 'B' && end[3] == '\0'))) {
+        return false;
+    }
+    switch (toupper((unsigned char)suffix)) {
+    case 'B':
+        mult = 1;
+        break;
+    case 'K':
+        mult = 1ull << 10;
+        break;
+    case 'M':
+        mult = 1ull << 20;
+        break;
+    case 'G':
+        mult = 1ull << 30;
+        break;
+    case 'T':
+        mult = 1ull << 40;
+        break;
+    default:
+        return false;
+    }
+    if (v > UINT64_MAX / mult) {
+        return false;
+    }
+    *out = v * mult;
+    return true;
+}
+
+bool parse_bool(const char *str, bool *out)
+{
+    if (!strcmp(str, "on") || !strcmp(str, "yes") || !strcmp(str, "true")) {
+        *out = true;
+    } else if (!strcmp(str, "off") || !strcmp(str, "no") || !strcmp(str, "false")) {
+        *out = false;
+    } else {
+        return false;
+    }
+    return true;
+}
