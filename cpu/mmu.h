@@ -1,0 +1,200 @@
+/*
+ * softMMU: the software TLB and the inline fast paths of guest memory access.
+ *
+ * The TLB has one direct-mapped table per privilege class (MMU_SUPER for CPL 0-2 and
+ * implicit supervisor accesses, MMU_USER for CPL 3). Each entry maps one 4 KiB linear
+ * page and carries three tags, one per kind of access (read, write, execute). A tag is
+ * the linear page address when that kind of access may go straight to host memory;
+ * otherwise it has flag bits in its low (page-offset) bits, so the one compare of the
+ * fast path fails and the out-of-line slow path (cpu/mmu.c) runs:
+ *
+ *   TLB_INVALID  no translation for this kind of access yet (never filled, flushed, or
+ *                not permitted: the slow path walks the page tables and faults). A write
+ *                tag is only filled by a write access, which has set the PTE dirty bit,
+ *                so "dirty bit not yet set" pages are simply TLB_INVALID for writes.
+ *   TLB_MMIO     the bus has no host page (MMIO, unassigned; ROM for writes): the access
+ *                goes through bus->mem_read/mem_write.
+ *   TLB_CODE     (write tag) the physical page holds decoded code: the slow path calls
+ *                block_invalidate_phys() before storing (self-modifying code).
+ *   TLB_WATCH    a gdb watchpoint or a DR0-3 data breakpoint lies in the page.
+ *
+ * An access that crosses a page boundary always takes the slow path, which translates
+ * (and so faults on) both pages before storing anything.
+ */
+#ifndef X86PC_CPU_MMU_H
+#define X86PC_CPU_MMU_H
+
+#include "cpu/helper.h"
+
+#define TARGET_PAGE_BITS 12
+#define TARGET_PAGE_SIZE 4096u
+#define TARGET_PAGE_MASK 0xfffff000u
+
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+
+enum { MMU_SUPER, MMU_USER, MMU_COUNT };
+
+#define TLB_INVALID 0x001u
+#define TLB_MMIO 0x002u
+#define TLB_CODE 0x004u
+#define TLB_WATCH 0x008u
+
+struct TLBEntry {
+    uint32_t tag_read;
+    uint32_t tag_write;
+    uint32_t tag_code;
+    bool global;          /* PGE global page: survives CR3 writes */
+    uint8_t *host_read;   /* host address of the page for reads and fetches, NULL: MMIO */
+    uint8_t *host_write;  /* host address of the page for writes, NULL: MMIO/ROM */
+    uint64_t paddr;       /* guest-physical page address (A20 applied) */
+};
+
+/* Kinds of access, as used by the page walker. */
+enum { ACC_READ, ACC_WRITE, ACC_FETCH };
+
+/* TLB class of an access: implicit supervisor accesses and CPL 0-2 use MMU_SUPER. */
+static inline int mmu_index(const X86CPU *cpu, bool supervisor)
+{
+    return (!supervisor && (cpu->hflags & HF_CPL_MASK) == 3) ? MMU_USER : MMU_SUPER;
+}
+
+static inline TLBEntry *tlb_entry(X86CPU *cpu, int idx, uint32_t lin)
+{
+    return &cpu->tlb[idx * TLB_SIZE + ((lin >> TARGET_PAGE_BITS) & (TLB_SIZE - 1))];
+}
+
+/* Slow paths (cpu/mmu.c). Values are little-endian integers of 1, 2, 4 or 8 bytes. */
+uint64_t mmu_ld_slow(X86CPU *cpu, uint32_t lin, unsigned size, int idx);
+void mmu_st_slow(X86CPU *cpu, uint32_t lin, uint64_t val, unsigned size, int idx);
+
+/* Linear-address fast paths: one compare, then a host access. */
+static inline uint8_t mmu_ld8(X86CPU *cpu, uint32_t lin, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_read == (lin & TARGET_PAGE_MASK))) {
+        return e->host_read[lin & ~TARGET_PAGE_MASK];
+    }
+    return (uint8_t)mmu_ld_slow(cpu, lin, 1, idx);
+}
+
+static inline uint16_t mmu_ld16(X86CPU *cpu, uint32_t lin, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_read == (lin & TARGET_PAGE_MASK) &&
+               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 2)) {
+        return lduw_le_p(e->host_read + (lin & ~TARGET_PAGE_MASK));
+    }
+    return (uint16_t)mmu_ld_slow(cpu, lin, 2, idx);
+}
+
+static inline uint32_t mmu_ld32(X86CPU *cpu, uint32_t lin, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_read == (lin & TARGET_PAGE_MASK) &&
+               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 4)) {
+        return ldl_le_p(e->host_read + (lin & ~TARGET_PAGE_MASK));
+    }
+    return (uint32_t)mmu_ld_slow(cpu, lin, 4, idx);
+}
+
+static inline uint64_t mmu_ld64(X86CPU *cpu, uint32_t lin, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_read == (lin & TARGET_PAGE_MASK) &&
+               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 8)) {
+        return ldq_le_p(e->host_read + (lin & ~TARGET_PAGE_MASK));
+    }
+    return mmu_ld_slow(cpu, lin, 8, idx);
+}
+
+static inline void mmu_st8(X86CPU *cpu, uint32_t lin, uint8_t v, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_write == (lin & TARGET_PAGE_MASK))) {
+        e->host_write[lin & ~TARGET_PAGE_MASK] = v;
+        return;
+    }
+    mmu_st_slow(cpu, lin, v, 1, idx);
+}
+
+static inline void mmu_st16(X86CPU *cpu, uint32_t lin, uint16_t v, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_write == (lin & TARGET_PAGE_MASK) &&
+               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 2)) {
+        stw_le_p(e->host_write + (lin & ~TARGET_PAGE_MASK), v);
+        return;
+    }
+    mmu_st_slow(cpu, lin, v, 2, idx);
+}
+
+static inline void mmu_st32(X86CPU *cpu, uint32_t lin, uint32_t v, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_write == (lin & TARGET_PAGE_MASK) &&
+               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 4)) {
+        stl_le_p(e->host_write + (lin & ~TARGET_PAGE_MASK), v);
+        return;
+    }
+    mmu_st_slow(cpu, lin, v, 4, idx);
+}
+
+static inline void mmu_st64(X86CPU *cpu, uint32_t lin, uint64_t v, int idx)
+{
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(e->tag_write == (lin & TARGET_PAGE_MASK) &&
+               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 8)) {
+        stq_le_p(e->host_write + (lin & ~TARGET_PAGE_MASK), v);
+        return;
+    }
+    mmu_st_slow(cpu, lin, v, 8, idx);
+}
+
+/*
+ * Segment checks. The fast case (offset range inside the limit, segment usable for the
+ * access without looking further) is inline; everything else, including raising
+ * #GP(0)/#SS(0), is in seg_check_slow().
+ */
+enum { SEG_ACC_READ, SEG_ACC_WRITE };
+
+void NORETURN seg_raise_limit(X86CPU *cpu, int seg);
+uint32_t seg_check_slow(X86CPU *cpu, int seg, uint32_t off, unsigned size, int acc);
+
+/*
+ * Descriptor type bits that make the inline check insufficient in protected mode:
+ * not present (null selector), code (execute-only for reads, never writable) and
+ * expand-down (inverted limit). Plain present data segments take the fast path.
+ */
+#define SEG_FAST_MASK (DESC_P_MASK | DESC_CS_MASK | DESC_E_MASK)
+
+/* Linear address of seg:off for an access of size bytes, or an exception. */
+static inline uint32_t seg_lin(X86CPU *cpu, int seg, uint32_t off, unsigned size, int acc)
+{
+    const SegmentCache *s = &cpu->seg[seg];
+
+    if (likely((uint64_t)off + (size - 1) <= s->limit &&
+               (!(cpu->hflags & HF_PE) || (cpu->hflags & HF_VM) ||
+                ((s->flags & SEG_FAST_MASK) == DESC_P_MASK &&
+                 (acc == SEG_ACC_READ || (s->flags & DESC_W_MASK)))))) {
+        return s->base + off;
+    }
+    return seg_check_slow(cpu, seg, off, size, acc);
+}
+
+/* Paging (cpu/mmu.c) */
+/* Reload the PAE PDPTEs from CR3; false if one has reserved bits set (MOV CR -> #GP(0)). */
+bool mmu_load_pdptes(X86CPU *cpu);
+TLBEntry *mmu_tlb_fill(X86CPU *cpu, uint32_t lin, int access, int idx);
+void mmu_init(X86CPU *cpu);
+void mmu_free(X86CPU *cpu);
+
+#endif
