@@ -95,5 +95,8 @@ bool machine_info(Machine *m, const char *name, FILE *out);
 int machine_phys_rw(Machine *m, uint64_t paddr, void *buf, size_t len, bool write);
 /* Keyboard input for `sendkey`: PC scancode set 1 make/break bytes. */
 void machine_send_scancode(Machine *m, const uint8_t *codes, size_t n);
+/* PS/2 mouse input: relative motion (dy > 0 = up) and wheel steps (dz, passed to the guest
+ * as the IntelliMouse Z value); buttons bit 0 left, 1 right, 2 middle. */
+void machine_send_mouse(Machine *m, int dx, int dy, int dz, unsigned buttons);
 
 #endif

@@ -1,0 +1,787 @@
+/*
+ * The PC: builds the machine from a MachineConfig (RAM, firmware, ISA devices, CPUs) and
+ * runs it (the main loop). This file and ui/ are the only places that read host time.
+ *
+ * Main loop, one iteration:
+ *   handle requests (reset, shutdown, pause) -> poll front ends and chardevs ->
+ *   sync the virtual clock (real-time mode) -> run expired timers ->
+ *   run every vCPU for one slice (budget = instructions until the next timer deadline) ->
+ *   advance the virtual clock -> if every vCPU is halted: sleep until the next deadline
+ *   or host input (real time), or warp the clock to the next deadline (-icount).
+ * All vCPUs run on this one thread, round-robin, each for the same slice of virtual time,
+ * so a -icount run is a pure function of its inputs.
+ */
+#include "hw/machine.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "hw/devices.h"
+#include "util/log.h"
+
+#define RAM_MAX (0xe0000000ull)          /* RAM above the PCI hole is not supported */
+#define BIOS_MAX (16u << 20)
+#define BIOS_LOW_ALIAS (128u << 10)      /* last 128 KiB of the firmware at 0xE0000 */
+#define SLICE_MAX_NS 1000000             /* real time: resync with the host every 1 ms */
+#define SLICE_MAX_INSNS (1 << 20)        /* -icount: at most this many per slice */
+#define MAX_POLL_HANDLERS 16
+#define MAX_EVENT_HANDLERS 8
+#define RATE_INIT_FP (256 * 4)           /* first guess: 4 ns per instruction */
+
+/* Memory map priorities (higher wins). */
+enum { PRIO_RAM = 0, PRIO_BIOS = 1 };
+
+struct Machine {
+    MachineConfig cfg;
+    Board board;
+    MemRegion *ram, *bios_high, *bios_low;
+    uint8_t *bios;
+    uint32_t bios_size;
+
+    X86CPU *cpus[MAX_CPUS];
+    int nb_cpus;
+    X86CPU *running; /* vCPU inside cpu_exec(), else NULL */
+
+    bool reset_requested;
+    bool shutdown_requested;
+    int shutdown_status;
+    bool paused;
+
+    /* real-time clock: virtual = host - host_offset; paused time is added to the offset */
+    int64_t host_offset;
+    int64_t paused_at;
+    uint64_t ns_per_insn_fp; /* measured host speed, 1/256 ns per instruction */
+
+    struct {
+        void (*fn)(void *opaque);
+        void *opaque;
+    } polls[MAX_POLL_HANDLERS];
+    int nb_polls;
+    struct {
+        void (*fn)(void *opaque, MachineEvent ev);
+        void *opaque;
+    } events[MAX_EVENT_HANDLERS];
+    int nb_events;
+    void (*debug_stopped)(void *opaque, X86CPU *cpu);
+    void *debug_opaque;
+};
+
+/* ---- CPU bus ---- */
+
+static uint8_t *bus_map_page(void *opaque, uint64_t paddr, bool write)
+{
+    Machine *m = opaque;
+
+    return mem_map_page(m->board.mem, paddr, write);
+}
+
+static uint64_t bus_mem_read(void *opaque, uint64_t paddr, unsigned size)
+{
+    Machine *m = opaque;
+
+    return mem_read(m->board.mem, paddr, size);
+}
+
+static void bus_mem_write(void *opaque, uint64_t paddr, uint64_t val, unsigned size)
+{
+    Machine *m = opaque;
+
+    mem_write(m->board.mem, paddr, val, size);
+}
+
+static uint32_t bus_io_read(void *opaque, uint16_t port, unsigned size)
+{
+    Machine *m = opaque;
+
+    return io_read(m->board.io, port, size);
+}
+
+static void bus_io_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
+{
+    Machine *m = opaque;
+
+    io_write(m->board.io, port, val, size);
+}
+
+static int bus_intr_ack(void *opaque, int cpu_index)
+{
+    Machine *m = opaque;
+
+    /* Without local APICs only the BSP's INTR pin is wired (to the 8259). */
+    if (cpu_index != 0 || !m->board.pic) {
+        log_mask_printf(LOG_GUEST_ERRORS, "intr_ack from cpu %d with no interrupt source\n",
+                        cpu_index);
+        return 0x0f;
+    }
+    return pic_intr_ack(m->board.pic);
+}
+
+static int64_t bus_clock_ns(void *opaque)
+{
+    return vclock_ns();
+}
+
+static bool bus_msr_read(void *opaque, int cpu_index, uint32_t msr, uint64_t *val)
+{
+    log_mask_printf(LOG_UNIMP, "rdmsr 0x%08x: not implemented by the machine (#GP)\n", msr);
+    return false;
+}
+
+static bool bus_msr_write(void *opaque, int cpu_index, uint32_t msr, uint64_t val)
+{
+    log_mask_printf(LOG_UNIMP, "wrmsr 0x%08x <- 0x%llx: not implemented by the machine (#GP)\n",
+                    msr, (unsigned long long)val);
+    return false;
+}
+
+static const CPUBusOps pc_bus_ops = {
+    .map_page = bus_map_page,
+    .mem_read = bus_mem_read,
+    .mem_write = bus_mem_write,
+    .io_read = bus_io_read,
+    .io_write = bus_io_write,
+    .intr_ack = bus_intr_ack,
+    .clock_ns = bus_clock_ns,
+    .msr_read = bus_msr_read,
+    .msr_write = bus_msr_write,
+};
+
+/* ---- hooks from the memory map and devices ---- */
+
+static void pc_flush_all_cpus(void *opaque)
+{
+    Machine *m = opaque;
+
+    for (int i = 0; i < m->nb_cpus; i++) {
+        cpu_flush_caches(m->cpus[i]);
+    }
+}
+
+static void pc_invalidate_code(void *opaque, uint64_t paddr, uint64_t len)
+{
+    Machine *m = opaque;
+
+    for (int i = 0; i < m->nb_cpus; i++) {
+        cpu_invalidate_phys(m->cpus[i], paddr, len);
+    }
+}
+
+static void pc_cpu_intr(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+
+    if (m->nb_cpus > 0) {
+        cpu_set_irq(m->cpus[0], level != 0);
+    }
+}
+
+/* Make the running vCPU return from cpu_exec at its next block boundary. */
+static void pc_kick(Machine *m)
+{
+    if (m->running) {
+        cpu_interrupt(m->running, CPU_INTERRUPT_EXIT);
+    }
+}
+
+static void pc_timer_notify(void *opaque)
+{
+    pc_kick(opaque);
+}
+
+static void pc_set_a20(void *opaque, bool enabled)
+{
+    Machine *m = opaque;
+
+    for (int i = 0; i < m->nb_cpus; i++) {
+        cpu_set_a20(m->cpus[i], enabled);
+    }
+}
+
+static void pc_board_reset(void *opaque)
+{
+    machine_request_reset(opaque);
+}
+
+static void pc_board_shutdown(void *opaque, int status)
+{
+    machine_request_shutdown(opaque, status);
+}
+
+static void pc_emit(Machine *m, MachineEvent ev)
+{
+    for (int i = 0; i < m->nb_events; i++) {
+        m->events[i].fn(m->events[i].opaque, ev);
+    }
+}
+
+/* ---- firmware ---- */
+
+static bool file_readable(const char *path)
+{
+    return path && access(path, R_OK) == 0;
+}
+
+static char *find_default_bios(void)
+{
+    static const char name[] = "bios.bin";
+    const char *env = getenv("X86PC_BIOS_DIR");
+    char buf[PATH_MAX + 32];
+    ssize_t n;
+
+    if (env && *env) {
+        snprintf(buf, sizeof(buf), "%s/%s", env, name);
+        if (file_readable(buf)) {
+            return xstrdup(buf);
+        }
+    }
+    /* The build directory: next to the executable. */
+    n = readlink("/proc/self/exe", buf, PATH_MAX);
+    if (n > 0) {
+        char *slash;
+
+        buf[n] = 0;
+        slash = strrchr(buf, '/');
+        if (slash) {
+            snprintf(slash + 1, sizeof(buf) - (size_t)(slash + 1 - buf), "roms/%s", name);
+            if (file_readable(buf)) {
+                return xstrdup(buf);
+            }
+        }
+    }
+    snprintf(buf, sizeof(buf), "%s/%s", CONFIG_DATADIR, name);
+    if (file_readable(buf)) {
+        return xstrdup(buf);
+    }
+    if (file_readable("/usr/share/seabios/bios.bin")) {
+        return xstrdup("/usr/share/seabios/bios.bin");
+    }
+    return NULL;
+}
+
+/*
+ * The firmware ROM ends at 4 GiB; its last 128 KiB (all of it if smaller) also appear at
+ * 0xE0000-0xFFFFF below 1 MiB, as the chipset decodes both ranges to the BIOS chip.
+ */
+static void pc_load_bios(Machine *m)
+{
+    char *path = m->cfg.bios ? xstrdup(m->cfg.bios) : find_default_bios();
+    uint32_t rom_size, alias;
+    FILE *f;
+    long len;
+
+    if (!path) {
+        fatal("no firmware found: pass -bios FILE, set X86PC_BIOS_DIR, or install the Debian "
+              "package 'seabios' (/usr/share/seabios/bios.bin)");
+    }
+    f = fopen(path, "rb");
+    if (!f) {
+        fatal("cannot open firmware %s: %s", path, strerror(errno));
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fatal("cannot read firmware %s", path);
+    }
+    if (len == 0 || (unsigned long)len > BIOS_MAX) {
+        fatal("firmware %s: size %ld is not between 1 byte and 16 MiB", path, len);
+    }
+    rom_size = ((uint32_t)len + GUEST_PAGE_SIZE - 1) & ~(GUEST_PAGE_SIZE - 1);
+    m->bios = xalloc_pages(rom_size);
+    memset(m->bios, 0xff, rom_size - (uint32_t)len); /* pad below the image: erased flash */
+    if (fread(m->bios + rom_size - (uint32_t)len, 1, (size_t)len, f) != (size_t)len) {
+        fatal("cannot read firmware %s", path);
+    }
+    fclose(f);
+    m->bios_size = rom_size;
+    m->bios_high = mem_add_rom(m->board.mem, "bios", 0x100000000ull - rom_size, rom_size, m->bios,
+                               PRIO_BIOS);
+    alias = MIN(rom_size, BIOS_LOW_ALIAS);
+    m->bios_low = mem_add_rom(m->board.mem, "isa-bios", 0x100000 - alias, alias,
+                              m->bios + rom_size - alias, PRIO_BIOS);
+    free(path);
+}
+
+static Chardev *pc_open_chardev(const ChardevSpec *spec, const char *label)
+{
+    char err[256];
+    Chardev *chr = chr_open(spec, label, err, sizeof(err));
+
+    if (!chr) {
+        fatal("%s", err);
+    }
+    return chr;
+}
+
+static const CPUModel *pc_default_cpu_model(void)
+{
+    static const char *const names[] = {"pentium2", "pentium3", "qemu32", "pentiumpro",
+                                        "pentium"};
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        const CPUModel *model = cpu_model_find(names[i]);
+
+        if (model) {
+            return model;
+        }
+    }
+    fatal("no default CPU model; pass -cpu (see -cpu help)");
+}
+
+static int64_t pc_rtc_base(const MachineConfig *cfg)
+{
+    time_t now;
+    struct tm tm;
+
+    switch (cfg->rtc_base) {
+    case RTC_BASE_DATE:
+        return cfg->rtc_base_epoch;
+    case RTC_BASE_LOCALTIME:
+        /* The wall-clock start date is read once here, never during execution. */
+        now = time(NULL);
+        localtime_r(&now, &tm);
+        return (int64_t)now + tm.tm_gmtoff;
+    default:
+        return (int64_t)time(NULL);
+    }
+}
+
+/* CPUs other than the boot processor wait for a startup IPI after reset. */
+static void pc_reset_cpu(X86CPU *cpu)
+{
+    cpu_reset(cpu);
+    if (cpu->cpu_index != 0) {
+        cpu->wait_for_sipi = true;
+        cpu->halted = true;
+    }
+}
+
+Machine *machine_create(const MachineConfig *cfg)
+{
+    Machine *m = xzalloc(sizeof(*m));
+    Board *b = &m->board;
+    MemoryHooks hooks = {
+        .flush_write_tlb = pc_flush_all_cpus,
+        .map_changed = pc_flush_all_cpus,
+        .invalidate_code = pc_invalidate_code,
+        .opaque = m,
+    };
+    const CPUModel *model;
+    int nb_com;
+
+    m->cfg = *cfg;
+    if (cfg->ram_size < (1u << 20)) {
+        fatal("-m: at least 1 MiB of RAM is needed");
+    }
+    if (cfg->ram_size > RAM_MAX) {
+        fatal("-m: at most %llu MiB of RAM is supported (no RAM above the PCI hole at "
+              "0xE0000000 yet)", RAM_MAX >> 20);
+    }
+    if (cfg->ram_size & (GUEST_PAGE_SIZE - 1)) {
+        fatal("-m: the RAM size must be a multiple of 4 KiB");
+    }
+    if (cfg->smp < 1 || cfg->smp > MAX_CPUS) {
+        fatal("-smp: between 1 and %d CPUs are supported", MAX_CPUS);
+    }
+    if ((uint64_t)(size_t)cfg->ram_size != cfg->ram_size) {
+        fatal("-m: %llu MiB does not fit this host's address space",
+              (unsigned long long)(cfg->ram_size >> 20));
+    }
+
+    vclock_init(cfg->icount_shift);
+    vclock_set_notify(pc_timer_notify, m);
+    m->ns_per_insn_fp = RATE_INIT_FP;
+
+    board_init(b);
+    mem_set_hooks(b->mem, &hooks);
+    b->ram_size = cfg->ram_size;
+    b->smp = cfg->smp;
+    snprintf(b->boot_order, sizeof(b->boot_order), "%s", cfg->boot_order[0] ? cfg->boot_order :
+             "cad");
+    for (int i = 0; i < cfg->nb_drives; i++) {
+        if (cfg->drives[i].iface == IF_FLOPPY) {
+            b->nb_floppies++;
+        } else if (cfg->drives[i].iface == IF_IDE && cfg->drives[i].media == MEDIA_DISK &&
+                   cfg->drives[i].index >= 0 && cfg->drives[i].index < 2) {
+            b->hd_present |= (uint8_t)(1u << cfg->drives[i].index);
+        }
+    }
+    b->rtc_base_epoch = pc_rtc_base(cfg);
+    b->cpu_intr = (IRQ){pc_cpu_intr, m, 0};
+    b->request_reset = pc_board_reset;
+    b->request_shutdown = pc_board_shutdown;
+    b->set_a20 = pc_set_a20;
+    b->machine = m;
+
+    m->ram = mem_add_ram(b->mem, "pc.ram", 0, cfg->ram_size, NULL, PRIO_RAM);
+    pc_load_bios(m);
+
+    /* Character devices: -serial (default with -nographic: COM1 on stdio), -debugcon. */
+    nb_com = cfg->nb_serial;
+    for (int i = 0; i < cfg->nb_serial && i < MAX_SERIAL; i++) {
+        char label[16];
+
+        snprintf(label, sizeof(label), "serial%d", i);
+        b->serial_chr[i] = pc_open_chardev(&cfg->serial[i], label);
+    }
+    if (cfg->nb_serial == 0 && cfg->nographic) {
+        ChardevSpec stdio_spec = {.kind = CHR_STDIO};
+
+        b->serial_chr[0] = pc_open_chardev(&stdio_spec, "serial0");
+    }
+    if (cfg->debugcon_set) {
+        b->debugcon_chr = pc_open_chardev(&cfg->debugcon, "debugcon");
+    }
+
+    /* Devices: the PIC first, it provides the ISA IRQ lines. */
+    board_add_device(b, &i8259_device, 0);
+    board_add_device(b, &i8254_device, 0);
+    board_add_device(b, &mc146818_device, 0);
+    board_add_device(b, &i8042_device, 0);
+    for (int i = 0; i < MAX(nb_com, 1) && i < MAX_SERIAL; i++) {
+        board_add_device(b, &serial_device, i);
+    }
+    board_add_device(b, &port80_device, 0);
+    board_add_device(b, &debugcon_device, 0);
+    board_add_device(b, &debugexit_device, 0);
+
+    model = cfg->cpu_model ? cfg->cpu_model : pc_default_cpu_model();
+    for (int i = 0; i < cfg->smp; i++) {
+        m->cpus[i] = cpu_new(model, i, &pc_bus_ops, m);
+        m->nb_cpus++;
+    }
+    board_reset(b);
+    for (int i = 0; i < m->nb_cpus; i++) {
+        pc_reset_cpu(m->cpus[i]);
+    }
+    m->paused = cfg->start_paused;
+    m->host_offset = host_clock_ns();
+    m->paused_at = m->host_offset;
+    return m;
+}
+
+void machine_destroy(Machine *m)
+{
+    if (!m) {
+        return;
+    }
+    for (int i = 0; i < m->nb_cpus; i++) {
+        cpu_free(m->cpus[i]);
+    }
+    mem_free(m->board.mem);
+    io_free(m->board.io);
+    if (m->bios) {
+        xfree_pages(m->bios, m->bios_size);
+    }
+    free(m);
+}
+
+/* ---- requests ---- */
+
+void machine_request_reset(Machine *m)
+{
+    m->reset_requested = true;
+    pc_kick(m);
+}
+
+void machine_request_shutdown(Machine *m, int status)
+{
+    if (!m->shutdown_requested) {
+        m->shutdown_requested = true;
+        m->shutdown_status = status;
+    }
+    pc_kick(m);
+}
+
+void machine_request_powerdown(Machine *m)
+{
+    /* No ACPI yet: the power button has nothing to press. Report it and ignore. */
+    pc_emit(m, MEV_POWERDOWN);
+    log_mask_printf(LOG_UNIMP, "system_powerdown: no ACPI power button on this machine\n");
+}
+
+void machine_pause(Machine *m)
+{
+    if (!m->paused) {
+        m->paused = true;
+        m->paused_at = host_clock_ns();
+        pc_kick(m);
+        pc_emit(m, MEV_STOP);
+    }
+}
+
+void machine_resume(Machine *m)
+{
+    if (m->paused) {
+        m->paused = false;
+        /* The virtual clock does not run while paused. */
+        m->host_offset += host_clock_ns() - m->paused_at;
+        pc_emit(m, MEV_RESUME);
+    }
+}
+
+bool machine_is_paused(Machine *m)
+{
+    return m->paused;
+}
+
+int machine_nb_cpus(Machine *m)
+{
+    return m->nb_cpus;
+}
+
+X86CPU *machine_cpu(Machine *m, int index)
+{
+    return index >= 0 && index < m->nb_cpus ? m->cpus[index] : NULL;
+}
+
+void machine_add_poll_handler(Machine *m, void (*poll)(void *opaque), void *opaque)
+{
+    if (m->nb_polls == MAX_POLL_HANDLERS) {
+        fatal("too many front-end poll handlers");
+    }
+    m->polls[m->nb_polls].fn = poll;
+    m->polls[m->nb_polls].opaque = opaque;
+    m->nb_polls++;
+}
+
+void machine_set_debug_handler(Machine *m, void (*stopped)(void *opaque, X86CPU *cpu),
+                               void *opaque)
+{
+    m->debug_stopped = stopped;
+    m->debug_opaque = opaque;
+}
+
+void machine_add_event_handler(Machine *m, void (*event)(void *opaque, MachineEvent ev),
+                               void *opaque)
+{
+    if (m->nb_events == MAX_EVENT_HANDLERS) {
+        fatal("too many machine event handlers");
+    }
+    m->events[m->nb_events].fn = event;
+    m->events[m->nb_events].opaque = opaque;
+    m->nb_events++;
+}
+
+bool machine_info(Machine *m, const char *name, FILE *out)
+{
+    if (strcmp(name, "mtree") == 0) {
+        mem_print_map(m->board.mem, out);
+        return true;
+    }
+    if (strcmp(name, "clock") == 0) {
+        fprintf(out, "virtual clock: %lld ns (%s)\n", (long long)vclock_ns(),
+                vclock_deterministic() ? "deterministic, -icount" : "real time");
+        return true;
+    }
+    return board_info(&m->board, name, out);
+}
+
+int machine_phys_rw(Machine *m, uint64_t paddr, void *buf, size_t len, bool write)
+{
+    return mem_rw_debug(m->board.mem, paddr, buf, len, write);
+}
+
+void machine_send_scancode(Machine *m, const uint8_t *codes, size_t n)
+{
+    void *kbd = board_find_device(&m->board, i8042_device.name, 0);
+
+    if (kbd) {
+        kbd_put_scancodes(kbd, codes, n);
+    }
+}
+
+void machine_send_mouse(Machine *m, int dx, int dy, int dz, unsigned buttons)
+{
+    void *kbd = board_find_device(&m->board, i8042_device.name, 0);
+
+    if (kbd) {
+        kbd_mouse_event(kbd, dx, dy, dz, buttons);
+    }
+}
+
+/* ---- main loop ---- */
+
+/* The guest shut the machine down (power off; a reset under -no-reboot): exit with status
+ * 0, or under -no-shutdown stop the emulation and stay alive for the monitor/gdb. */
+static void pc_guest_shutdown(Machine *m)
+{
+    if (m->cfg.no_shutdown) {
+        pc_emit(m, MEV_SHUTDOWN);
+        machine_pause(m);
+    } else {
+        machine_request_shutdown(m, 0);
+    }
+}
+
+static void pc_do_reset(Machine *m)
+{
+    log_mask_printf(LOG_RESET, "machine: system reset\n");
+    m->reset_requested = false;
+    board_reset(&m->board);
+    for (int i = 0; i < m->nb_cpus; i++) {
+        pc_reset_cpu(m->cpus[i]);
+        cpu_flush_caches(m->cpus[i]);
+    }
+    pc_emit(m, MEV_RESET);
+}
+
+static void pc_poll_io(Machine *m)
+{
+    for (int i = 0; i < m->nb_polls; i++) {
+        m->polls[i].fn(m->polls[i].opaque);
+    }
+    board_poll(&m->board);
+}
+
+/* Sleep until host input, or at most timeout_ns (real time), polling front ends. */
+static void pc_wait(Machine *m, int64_t timeout_ns)
+{
+    int ms;
+
+    if (timeout_ns < 0 || timeout_ns > 100 * 1000000LL) {
+        timeout_ns = 100 * 1000000LL;
+    }
+    if (m->nb_polls > 0 && timeout_ns > 10 * 1000000LL) {
+        timeout_ns = 10 * 1000000LL; /* front ends without fds (SDL) need regular polls */
+    }
+    ms = (int)((timeout_ns + 999999) / 1000000);
+    chr_wait_all(ms);
+}
+
+/* Run every vCPU for one slice; returns true if all of them are halted afterwards. */
+static bool pc_run_slice(Machine *m)
+{
+    bool icount = vclock_deterministic();
+    int shift = vclock_icount_shift();
+    int64_t now = vclock_ns();
+    int64_t deadline = timer_next_deadline();
+    int64_t slice_ns, budget, advance = 0;
+    uint64_t rate = icount ? (256ull << shift) : m->ns_per_insn_fp;
+    bool all_halted = true;
+
+    if (icount) {
+        int64_t unit = 1LL << shift;
+
+        budget = deadline == VCLOCK_NEVER ? SLICE_MAX_INSNS : (deadline - now + unit - 1) >> shift;
+        budget = MIN(MAX(budget, 1), SLICE_MAX_INSNS);
+        slice_ns = budget << shift;
+    } else {
+        slice_ns = deadline == VCLOCK_NEVER ? SLICE_MAX_NS : deadline - now;
+        slice_ns = MIN(MAX(slice_ns, 1), SLICE_MAX_NS);
+        budget = MAX((slice_ns * 256) / (int64_t)rate, 1);
+    }
+
+    for (int i = 0; i < m->nb_cpus; i++) {
+        X86CPU *cpu = m->cpus[i];
+        uint64_t start = cpu->icount;
+        int64_t t0 = icount ? 0 : host_clock_ns();
+        CPUExitReason why;
+        int64_t ran_ns;
+        uint64_t executed;
+
+        vclock_slice_begin(&cpu->icount, start, rate, slice_ns);
+        m->running = cpu;
+        why = cpu_exec(cpu, budget);
+        m->running = NULL;
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXIT);
+        ran_ns = vclock_slice_end() - now;
+        executed = cpu->icount - start;
+        advance = MAX(advance, ran_ns);
+
+        if (!icount && why == CPU_EXIT_BUDGET && executed >= 1000) {
+            uint64_t fp = (uint64_t)(host_clock_ns() - t0) * 256 / executed;
+
+            fp = MIN(MAX(fp, 16), 256 * 1000);
+            m->ns_per_insn_fp = (m->ns_per_insn_fp * 7 + fp) / 8;
+        }
+        switch (why) {
+        case CPU_EXIT_SHUTDOWN:
+            log_mask_printf(LOG_RESET, "machine: triple fault on cpu %d%s\n", i,
+                            m->cfg.no_reboot ? " (-no-reboot: exit)" : ": reset");
+            m->reset_requested = true; /* -no-reboot turns it into a shutdown */
+            break;
+        case CPU_EXIT_DEBUG:
+            machine_pause(m);
+            if (m->debug_stopped) {
+                m->debug_stopped(m->debug_opaque, cpu);
+            }
+            break;
+        default:
+            break;
+        }
+        if (!cpu->halted) {
+            all_halted = false;
+        }
+        if (m->paused || m->reset_requested || m->shutdown_requested) {
+            all_halted = false;
+            break;
+        }
+    }
+    vclock_advance_to(now + advance);
+    return all_halted;
+}
+
+int machine_run(Machine *m)
+{
+    if (m->paused) {
+        m->paused_at = host_clock_ns();
+        pc_emit(m, MEV_STOP);
+    }
+    for (;;) {
+        bool icount = vclock_deterministic();
+        bool halted;
+
+        if (m->shutdown_requested) {
+            m->shutdown_requested = false;
+            pc_emit(m, MEV_SHUTDOWN);
+            chr_cleanup_all();
+            log_flush();
+            return m->shutdown_status;
+        }
+        if (m->reset_requested) {
+            m->reset_requested = false;
+            if (m->cfg.no_reboot) {
+                log_mask_printf(LOG_RESET, "machine: reset under -no-reboot: guest shutdown\n");
+                pc_guest_shutdown(m);
+                continue;
+            }
+            pc_do_reset(m);
+        }
+        pc_poll_io(m);
+        if (m->paused) {
+            pc_wait(m, 10 * 1000000LL);
+            continue;
+        }
+        if (!icount) {
+            vclock_advance_to(host_clock_ns() - m->host_offset);
+        }
+        timers_run_expired();
+
+        halted = pc_run_slice(m);
+        timers_run_expired();
+        if (!halted) {
+            continue;
+        }
+        /* Every vCPU waits for an interrupt: nothing happens before the next timer. */
+        if (icount) {
+            int64_t deadline = timer_next_deadline();
+
+            if (deadline != VCLOCK_NEVER) {
+                vclock_advance_to(deadline);
+                chr_wait_all(0);
+            } else {
+                pc_wait(m, -1);
+            }
+        } else {
+            int64_t deadline = timer_next_deadline();
+            int64_t vnow = host_clock_ns() - m->host_offset;
+
+            vclock_advance_to(vnow);
+            if (deadline > vclock_ns()) {
+                pc_wait(m, deadline == VCLOCK_NEVER ? -1 : deadline - vclock_ns());
+            }
+        }
+    }
+}
