@@ -218,8 +218,9 @@ typedef struct X86CPU {
     /* PAE page-directory-pointer entries, loaded from CR3 by MOV CR3/CR0/CR4 (cpu/sys.c). */
     uint64_t pdpte[4];
     /*
-     * DR6 B0-B3 bits of data breakpoints hit by the instruction being executed (set by the
-     * softMMU slow path; the exec loop raises the #DB trap after the instruction retires).
+     * DR6 bits of debug traps pending for the instruction being executed: B0-B3 of data
+     * breakpoints hit (softMMU slow path), BT after a switch to a TSS with the T bit. The
+     * exec loop raises the #DB trap after the instruction retires (cpu/helper.h).
      */
     uint32_t dr6_pending;
 

@@ -38,7 +38,15 @@ void NORETURN cpu_raise_interrupt(X86CPU *cpu, int vector, int kind, uint32_t ne
 /* Stop the current block after this instruction (mode change, SMC, I/O needing the loop). */
 void cpu_end_block(X86CPU *cpu);
 
+/*
+ * cpu_breakpoint_insert/remove/remove_all (cpu.h) live in cpu/exec.c; inserting or
+ * removing a watchpoint flushes the TLB so that mmu.c's TLB_WATCH marking follows. The
+ * exec loop checks cpu->watchpoint_hit and cpu->dr6_pending after every instruction.
+ */
+
 /* ---- block.c: decoded code cache, keyed by physical address ---- */
+/* Free the block cache (cpu_free() should call this; added by the instruction level). */
+void block_cache_free(X86CPU *cpu);
 bool block_page_has_code(X86CPU *cpu, uint64_t paddr);
 /* Called by the softMMU slow path on a write to a page holding code. */
 void block_invalidate_phys(X86CPU *cpu, uint64_t paddr, unsigned len);
@@ -76,6 +84,21 @@ bool cpu_deliver_event(X86CPU *cpu);
 /* Check the TSS I/O bitmap / IOPL for IN/OUT/INS/OUTS; raises #GP(0) if denied. */
 void cpu_check_io(X86CPU *cpu, uint16_t port, unsigned size);
 bool exception_has_error_code(int vector);
+/*
+ * Debug registers (added by the system level for the exec loop):
+ * - before executing an instruction at linear address lin, when (dr[7] & 0xff) != 0 and
+ *   EFLAGS.RF == 0, bits = cpu_dr_insn_match(cpu, lin); if non-zero,
+ *   cpu_raise_debug(cpu, bits, false, 0) (instruction breakpoint: a fault).
+ * - after an instruction retires with cpu->dr6_pending != 0 (data breakpoint hit in the
+ *   softMMU slow path, or T bit of a new TSS), clear it and
+ *   cpu_raise_debug(cpu, bits, true, next_eip) (a trap); OR in DR6_BS (0x4000) for a
+ *   single-step trap of the same instruction.
+ */
+#define DR6_BD (1u << 13)
+#define DR6_BS (1u << 14)
+#define DR6_BT (1u << 15)
+uint32_t cpu_dr_insn_match(X86CPU *cpu, uint32_t lin);
+void NORETURN cpu_raise_debug(X86CPU *cpu, uint32_t dr6_bits, bool trap, uint32_t next_eip);
 
 /* ---- task.c ---- */
 enum { TASK_SWITCH_JMP, TASK_SWITCH_CALL, TASK_SWITCH_IRET, TASK_SWITCH_INT };
@@ -116,6 +139,31 @@ uint64_t cpu_phys_ld64(X86CPU *cpu, uint64_t paddr);
 void cpu_phys_st32(X86CPU *cpu, uint64_t paddr, uint32_t v);
 
 /* ---- sys.c: control registers, MSRs, CPUID, SYSENTER ---- */
+/* CPUID.1:EDX feature bits (CPUModel.features_edx) */
+#define CPUID_FPU (1u << 0)
+#define CPUID_VME (1u << 1)
+#define CPUID_DE (1u << 2)
+#define CPUID_PSE (1u << 3)
+#define CPUID_TSC (1u << 4)
+#define CPUID_MSR (1u << 5)
+#define CPUID_PAE (1u << 6)
+#define CPUID_MCE (1u << 7)
+#define CPUID_CX8 (1u << 8)
+#define CPUID_APIC (1u << 9)
+#define CPUID_SEP (1u << 11)
+#define CPUID_MTRR (1u << 12)
+#define CPUID_PGE (1u << 13)
+#define CPUID_MCA (1u << 14)
+#define CPUID_CMOV (1u << 15)
+#define CPUID_PAT (1u << 16)
+#define CPUID_PSE36 (1u << 17)
+#define CPUID_MMX (1u << 23)
+#define CPUID_FXSR (1u << 24)
+#define CPUID_SSE (1u << 25)
+/* CPUID.80000001:EDX */
+#define CPUID_EXT_NX (1u << 20)
+/* EFER */
+#define EFER_NXE (1u << 11)
 void cpu_write_cr(X86CPU *cpu, int n, uint32_t val); /* #GP on reserved bits */
 uint32_t cpu_read_cr(X86CPU *cpu, int n);
 void cpu_write_dr(X86CPU *cpu, int n, uint32_t val);

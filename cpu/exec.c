@@ -1,0 +1,371 @@
+/*
+ * The execution loop: cpu_exec(), exceptions raised by handlers, external events
+ * (INTR, NMI, INIT, SIPI), HLT, and the debug features (gdb breakpoints and single
+ * step, EFLAGS.TF, DR0-3 instruction breakpoints, watchpoints).
+ *
+ * Events and the instruction budget are checked at block boundaries only: a block is
+ * short (it ends at every branch and at every instruction that can change the interrupt
+ * state: STI, POPF, IRET, MOV SS, I/O, HLT...), so this bounds interrupt latency while
+ * keeping the per-instruction path to a handler call and two counters. A block is cut
+ * short to the remaining budget, so cpu_exec(cpu, n) retires at most n instructions and
+ * cpu->icount is exact.
+ *
+ * When any debug feature is active the loop runs one instruction at a time
+ * (exec_one_debug) and does all the checks around it.
+ *
+ * Exceptions: handlers (and the helpers they call) leave through cpu_raise_exception(),
+ * a siglongjmp to the sigsetjmp in cpu_exec, which delivers the event and carries on.
+ */
+#include "cpu/block.h"
+#include "cpu/interp.h"
+
+/* ---- raising ---- */
+
+void cpu_raise_exception(X86CPU *cpu, int vector, uint32_t err)
+{
+    cpu->exc_vector = vector;
+    cpu->exc_error = err;
+    cpu->exc_kind = EXC_KIND_FAULT;
+    cpu->exc_next_eip = cpu->eip;
+    cpu->eip = cpu->insn_start_eip;
+    siglongjmp(cpu->jmp_env, 1);
+}
+
+void cpu_raise_interrupt(X86CPU *cpu, int vector, int kind, uint32_t next_eip)
+{
+    cpu->exc_vector = vector;
+    cpu->exc_error = 0;
+    cpu->exc_kind = kind;
+    cpu->exc_next_eip = next_eip;
+    cpu->eip = cpu->insn_start_eip;
+    siglongjmp(cpu->jmp_env, 1);
+}
+
+void cpu_end_block(X86CPU *cpu)
+{
+    block_cache_get(cpu)->stop = true;
+}
+
+/* ---- event entry points ---- */
+
+void cpu_interrupt(X86CPU *cpu, uint32_t mask)
+{
+    cpu->interrupt_request |= mask;
+}
+
+void cpu_reset_interrupt(X86CPU *cpu, uint32_t mask)
+{
+    cpu->interrupt_request &= ~mask;
+}
+
+void cpu_set_irq(X86CPU *cpu, bool level)
+{
+    if (level) {
+        cpu->interrupt_request |= CPU_INTERRUPT_HARD;
+    } else {
+        cpu->interrupt_request &= ~CPU_INTERRUPT_HARD;
+    }
+}
+
+void cpu_flush_caches(X86CPU *cpu)
+{
+    tlb_flush_all(cpu, true);
+    block_flush_all(cpu);
+}
+
+void cpu_invalidate_phys(X86CPU *cpu, uint64_t paddr, uint64_t len)
+{
+    uint64_t end = paddr + len;
+
+    while (paddr < end) {
+        uint64_t page_end = (paddr | 0xfff) + 1;
+        uint64_t chunk = MIN(end, page_end) - paddr;
+
+        if (block_page_has_code(cpu, paddr)) {
+            block_invalidate_phys(cpu, paddr, (unsigned)chunk);
+        }
+        paddr += chunk;
+    }
+}
+
+/* ---- gdb breakpoints and watchpoints ---- */
+
+int cpu_breakpoint_insert(X86CPU *cpu, int type, uint32_t addr, uint32_t len)
+{
+    CPUBreakpoint *bp;
+
+    if (cpu->nb_bps >= CPU_MAX_BREAKPOINTS) {
+        return -1;
+    }
+    bp = &cpu->bps[cpu->nb_bps++];
+    bp->type = type;
+    bp->addr = addr;
+    bp->len = len;
+    if (type >= WP_WRITE) {
+        tlb_flush_all(cpu, true);
+    }
+    return 0;
+}
+
+int cpu_breakpoint_remove(X86CPU *cpu, int type, uint32_t addr, uint32_t len)
+{
+    for (int k = 0; k < cpu->nb_bps; k++) {
+        CPUBreakpoint *bp = &cpu->bps[k];
+
+        if (bp->type == type && bp->addr == addr && (type < WP_WRITE || bp->len == len)) {
+            cpu->bps[k] = cpu->bps[--cpu->nb_bps];
+            if (type >= WP_WRITE) {
+                tlb_flush_all(cpu, true);
+            }
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void cpu_breakpoint_remove_all(X86CPU *cpu)
+{
+    cpu->nb_bps = 0;
+    tlb_flush_all(cpu, true);
+}
+
+/* ---- the loop ---- */
+
+enum { EXEC_CONTINUE = -1 };
+
+static void deliver(X86CPU *cpu, int vector, int kind)
+{
+    cpu->exc_vector = vector;
+    cpu->exc_error = 0;
+    cpu->exc_kind = kind;
+    cpu->exc_next_eip = cpu->eip;
+    cpu->insn_start_eip = cpu->eip;
+    cpu->halted = false;
+}
+
+/*
+ * Pending events at a block boundary. Returns an exit reason, or EXEC_CONTINUE after
+ * possibly preparing an event in cpu->exc_* (then *deliver_now is set).
+ */
+static int exec_events(X86CPU *cpu, bool *deliver_now)
+{
+    uint32_t req = cpu->interrupt_request;
+
+    *deliver_now = false;
+    if (req & CPU_INTERRUPT_EXIT) {
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXIT);
+        return CPU_EXIT_REQUEST;
+    }
+    if (req & CPU_INTERRUPT_INIT) {
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_INIT);
+        cpu_init_reset(cpu);
+    }
+    if (req & CPU_INTERRUPT_SIPI) {
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_SIPI);
+        if (cpu->wait_for_sipi) {
+            cpu->wait_for_sipi = false;
+            cpu->halted = false;
+            cpu_load_seg_real(cpu, R_CS, (uint16_t)(cpu->sipi_vector << 8));
+            cpu->eip = 0;
+        }
+    }
+    if (req & CPU_INTERRUPT_SMI) {
+        cpu_reset_interrupt(cpu, CPU_INTERRUPT_SMI);
+        log_mask_printf(LOG_UNIMP, "unimp: SMI ignored (no SMM)\n");
+    }
+    if (cpu->wait_for_sipi) {
+        return CPU_EXIT_HALTED;
+    }
+    if (!cpu->inhibit_irq) {
+        if ((req & CPU_INTERRUPT_NMI) && !cpu->nmi_blocked) {
+            cpu_reset_interrupt(cpu, CPU_INTERRUPT_NMI);
+            deliver(cpu, EXC_NMI, EXC_KIND_NMI);
+            *deliver_now = true;
+            return EXEC_CONTINUE;
+        }
+        if ((req & CPU_INTERRUPT_HARD) && (cpu->eflags & EF_IF)) {
+            int vector = cpu->bus->intr_ack(cpu->bus_opaque, cpu->cpu_index);
+
+            deliver(cpu, vector & 0xff, EXC_KIND_EXTINT);
+            *deliver_now = true;
+            return EXEC_CONTINUE;
+        }
+    }
+    if (cpu->halted) {
+        return CPU_EXIT_HALTED;
+    }
+    return EXEC_CONTINUE;
+}
+
+static bool debug_active(const X86CPU *cpu)
+{
+    return cpu->single_step || cpu->nb_bps > 0 || (cpu->eflags & (EF_TF | EF_RF)) ||
+           (cpu->dr[7] & 0xff) || cpu->dr6_pending;
+}
+
+static void log_exec(X86CPU *cpu, const Block *b)
+{
+    if (log_enabled(LOG_CPU)) {
+        cpu_dump_state(cpu, log_file ? log_file : stderr);
+    }
+    log_mask_printf(LOG_EXEC, "exec: %04x:%08x lin %08x phys %08llx\n",
+                    cpu->seg[R_CS].selector, cpu->eip, cpu->seg[R_CS].base + cpu->eip,
+                    (unsigned long long)b->phys);
+}
+
+/* Run one instruction of b (b's first). Returns after the instruction retires. */
+static void run_insn(X86CPU *cpu, const DecodedInsn *i)
+{
+    cpu->insn_start_eip = cpu->eip;
+    cpu->eip += i->len;
+    i->handler(cpu, i);
+    cpu->icount++;
+    cpu->budget--;
+}
+
+/* Debug mode: one instruction with breakpoint, single-step and trap checks. */
+static int exec_one_debug(X86CPU *cpu, BlockCache *bc)
+{
+    uint32_t lin = cpu->seg[R_CS].base + cpu->eip;
+    uint32_t pending;
+    bool tf, rf;
+    Block *b;
+
+    for (int k = 0; k < cpu->nb_bps; k++) {
+        const CPUBreakpoint *bp = &cpu->bps[k];
+
+        if ((bp->type == BP_SOFT || bp->type == BP_HARD) && bp->addr == lin &&
+            !(bc->bp_skip && bc->bp_skip_lin == lin)) {
+            bc->bp_skip = true;
+            bc->bp_skip_lin = lin;
+            return CPU_EXIT_DEBUG;
+        }
+    }
+    bc->bp_skip = false;
+    cpu->insn_start_eip = cpu->eip;
+    if ((cpu->dr[7] & 0xff) && !(cpu->eflags & EF_RF)) {
+        uint32_t hits = cpu_dr_insn_match(cpu, lin);
+
+        if (hits) {
+            cpu_raise_debug(cpu, hits, false, 0);
+        }
+    }
+    b = block_lookup(cpu);
+    log_exec(cpu, b);
+    tf = (cpu->eflags & EF_TF) != 0;
+    rf = (cpu->eflags & EF_RF) != 0;
+    cpu->inhibit_irq = false;
+    bc->cur = b;
+    bc->stop = false;
+    run_insn(cpu, &b->insns[0]);
+    bc->cur = NULL;
+    /* RF is cleared once an instruction completes (IRET may have just loaded it). */
+    if (rf && b->insns[0].handler != h_iret) {
+        cpu->eflags &= ~EF_RF;
+    }
+    pending = cpu->dr6_pending;
+    cpu->dr6_pending = 0;
+    /* After MOV SS/POP SS/STI the single-step trap waits for the next instruction. */
+    if (tf && !cpu->inhibit_irq) {
+        pending |= DR6_BS;
+    }
+    if (pending) {
+        cpu->insn_start_eip = cpu->eip;
+        cpu_raise_debug(cpu, pending, true, cpu->eip);
+    }
+    if (cpu->watchpoint_hit || cpu->single_step) {
+        return CPU_EXIT_DEBUG;
+    }
+    return EXEC_CONTINUE;
+}
+
+/* An exception/interrupt was raised (cpu->exc_*): deliver it. False on triple fault. */
+static bool exec_exception(X86CPU *cpu, BlockCache *bc)
+{
+    int kind = cpu->exc_kind;
+
+    bc->cur = NULL;
+    bc->stop = false;
+    /* INT n, INT3, INTO and INT1 retire; a fault does not. */
+    if (kind == EXC_KIND_SOFT || kind == EXC_KIND_INT3 || kind == EXC_KIND_INTO ||
+        kind == EXC_KIND_ICEBP) {
+        cpu->icount++;
+        cpu->budget--;
+    }
+    cpu->inhibit_irq = false;
+    return cpu_deliver_event(cpu);
+}
+
+CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
+{
+    BlockCache *bc = block_cache_get(cpu);
+    bool deliver_now;
+
+    cpu->budget = max_insns;
+    cpu->watchpoint_hit = false;
+    if (sigsetjmp(cpu->jmp_env, 0) != 0) {
+        if (!exec_exception(cpu, bc)) {
+            return CPU_EXIT_SHUTDOWN;
+        }
+        if (cpu->single_step) {
+            return CPU_EXIT_DEBUG;
+        }
+    }
+    for (;;) {
+        Block *b;
+        const DecodedInsn *i, *end;
+        int r;
+
+        if (unlikely(cpu->interrupt_request || cpu->halted || cpu->wait_for_sipi)) {
+            r = exec_events(cpu, &deliver_now);
+            if (r != EXEC_CONTINUE) {
+                return (CPUExitReason)r;
+            }
+            if (deliver_now && !cpu_deliver_event(cpu)) {
+                return CPU_EXIT_SHUTDOWN;
+            }
+        }
+        if (cpu->budget <= 0) {
+            return CPU_EXIT_BUDGET;
+        }
+        if (unlikely(debug_active(cpu))) {
+            r = exec_one_debug(cpu, bc);
+            if (r != EXEC_CONTINUE) {
+                return (CPUExitReason)r;
+            }
+            continue;
+        }
+        cpu->insn_start_eip = cpu->eip;
+        b = block_lookup(cpu);
+        if (unlikely(log_mask & (LOG_EXEC | LOG_CPU))) {
+            log_exec(cpu, b);
+        }
+        b->exec_count++;
+        if (block_jit_hook) {
+            block_jit_hook(cpu, b);
+        }
+        /* The interrupt shadow of STI/MOV SS covers at least this block's first insn. */
+        cpu->inhibit_irq = false;
+        bc->cur = b;
+        bc->stop = false;
+        i = b->insns;
+        end = i + (b->n_insns <= cpu->budget ? b->n_insns : cpu->budget);
+        for (; i < end; i++) {
+            run_insn(cpu, i);
+            if (unlikely(bc->stop || cpu->watchpoint_hit || cpu->dr6_pending)) {
+                break;
+            }
+        }
+        bc->cur = NULL;
+        if (unlikely(cpu->dr6_pending)) {
+            uint32_t pending = cpu->dr6_pending;
+
+            cpu->dr6_pending = 0;
+            cpu->insn_start_eip = cpu->eip;
+            cpu_raise_debug(cpu, pending, true, cpu->eip);
+        }
+        if (unlikely(cpu->watchpoint_hit)) {
+            return CPU_EXIT_DEBUG;
+        }
+    }
+}
