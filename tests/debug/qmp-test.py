@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""QMP integration test for x86pc (python3 standard library only).
+
+usage: qmp-test.py X86PC GUEST_IMAGE
+
+Starts X86PC -bios GUEST_IMAGE -display none -S -qmp unix:SOCK,server,nowait and checks:
+the greeting, that commands before qmp_capabilities are refused (CommandNotFound), the
+handshake, stop / query-status (paused) / cont / query-status (running) with their
+STOP/RESUME events, "id" echo, a bad-JSON error reply, human-monitor-command, a second
+client after the first disconnects, and quit (SHUTDOWN event, exit status 0).
+Prints one PASS/FAIL line; exit status 0 on success. Also runs against qemu-system-i386.
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TIMEOUT = 10.0
+
+
+class QMPClient:
+    def __init__(self, path):
+        deadline = time.time() + TIMEOUT
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.sock.settimeout(TIMEOUT)
+        self.buf = b""
+        self.events = []
+
+    def read_msg(self):
+        dec = json.JSONDecoder()
+        while True:
+            text = self.buf.decode("utf-8", "replace").lstrip()
+            if text:
+                try:
+                    obj, end = dec.raw_decode(text)
+                    self.buf = text[end:].encode()
+                    return obj
+                except ValueError:
+                    pass
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("QMP connection closed")
+            self.buf += data
+
+    def reply(self):
+        """Next reply, queueing events that arrive before it."""
+        while True:
+            msg = self.read_msg()
+            if "event" in msg:
+                self.events.append(msg)
+            else:
+                return msg
+
+    def send_raw(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def cmd(self, name, args=None, id=None):
+        req = {"execute": name}
+        if args is not None:
+            req["arguments"] = args
+        if id is not None:
+            req["id"] = id
+        self.send_raw(json.dumps(req))
+        return self.reply()
+
+    def wait_event(self, name):
+        deadline = time.time() + TIMEOUT
+        while True:
+            for i, ev in enumerate(self.events):
+                if ev["event"] == name:
+                    del self.events[i]
+                    return ev
+            if time.time() > deadline:
+                raise TimeoutError("no %s event" % name)
+            msg = self.read_msg()
+            if "event" in msg:
+                self.events.append(msg)
+
+    def close(self):
+        self.sock.close()
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def session(sockpath):
+    q = QMPClient(sockpath)
+    greeting = q.read_msg()
+    check("QMP" in greeting and "version" in greeting["QMP"], "greeting: %r" % greeting)
+    check(isinstance(greeting["QMP"].get("capabilities"), list), "greeting capabilities")
+
+    r = q.cmd("query-status")
+    check(r.get("error", {}).get("class") == "CommandNotFound",
+          "command before qmp_capabilities must fail with CommandNotFound: %r" % r)
+    r = q.cmd("qmp_capabilities")
+    check(r == {"return": {}}, "qmp_capabilities: %r" % r)
+    r = q.cmd("qmp_capabilities")
+    check("error" in r, "second qmp_capabilities must fail: %r" % r)
+    return q
+
+
+def main():
+    if len(sys.argv) != 3:
+        print("FAIL: qmp-test: usage: qmp-test.py X86PC GUEST_IMAGE")
+        return 1
+    x86pc, image = sys.argv[1], sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="qmp-test.")
+    sockpath = os.path.join(tmp, "qmp.sock")
+    log = open(os.path.join(tmp, "emu.log"), "w+")
+    emu = subprocess.Popen([x86pc, "-bios", image, "-display", "none", "-S",
+                            "-qmp", "unix:%s,server,nowait" % sockpath],
+                           stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    step = "start"
+    try:
+        step = "handshake"
+        q = session(sockpath)
+
+        step = "initial status (-S)"
+        r = q.cmd("query-status", id=1)
+        check(r.get("id") == 1, "id echoed: %r" % r)
+        check(r["return"]["running"] is False, "not running under -S: %r" % r)
+
+        step = "cont"
+        r = q.cmd("cont", id="c1")
+        check(r == {"return": {}, "id": "c1"}, "cont: %r" % r)
+        ev = q.wait_event("RESUME")
+        check("seconds" in ev["timestamp"] and "microseconds" in ev["timestamp"], "timestamp")
+        r = q.cmd("query-status")
+        check(r["return"]["running"] is True and r["return"]["status"] == "running",
+              "running after cont: %r" % r)
+
+        step = "stop"
+        r = q.cmd("stop", id={"nested": [1, 2]})
+        check(r == {"return": {}, "id": {"nested": [1, 2]}}, "stop: %r" % r)
+        q.wait_event("STOP")
+        r = q.cmd("query-status")
+        check(r["return"] == {"running": False, "singlestep": False, "status": "paused"} or
+              (r["return"]["running"] is False and r["return"]["status"] == "paused"),
+              "paused after stop: %r" % r)
+
+        step = "errors"
+        q.send_raw('{"execute": "query-status", ')
+        q.send_raw('"id": 5}')  # split across two writes: still one command
+        r = q.reply()
+        check(r.get("id") == 5 and "return" in r, "split command: %r" % r)
+        q.send_raw("{this is not json}")
+        r = q.reply()
+        check(r.get("error", {}).get("class") == "GenericError", "bad JSON: %r" % r)
+        r = q.cmd("no-such-command", id=7)
+        check(r.get("error", {}).get("class") == "CommandNotFound" and r.get("id") == 7,
+              "unknown command: %r" % r)
+        r = q.cmd("stop", args={"bogus": 1})
+        check(r.get("error", {}).get("class") == "GenericError", "unexpected argument: %r" % r)
+        q.send_raw("[1, 2, 3]")
+        r = q.reply()
+        check("error" in r, "non-object input: %r" % r)
+
+        step = "human-monitor-command"
+        r = q.cmd("human-monitor-command", {"command-line": "info status"})
+        check("paused" in r.get("return", ""), "info status via HMP: %r" % r)
+        r = q.cmd("human-monitor-command", {"command-line": "info registers"})
+        check(isinstance(r.get("return"), str) and len(r["return"]) > 20,
+              "info registers via HMP: %r" % r)
+
+        step = "other queries"
+        r = q.cmd("query-version")
+        check("qemu" in r["return"] and "major" in r["return"]["qemu"], "version: %r" % r)
+        r = q.cmd("query-cpus-fast")
+        check(len(r["return"]) >= 1 and r["return"][0]["cpu-index"] == 0, "cpus: %r" % r)
+        r = q.cmd("query-commands")
+        names = [c["name"] for c in r["return"]]
+        check("query-status" in names and "quit" in names, "commands: %r" % names)
+
+        step = "reconnect"
+        q.close()
+        time.sleep(0.2)
+        q = session(sockpath)
+        r = q.cmd("query-status")
+        check(r["return"]["running"] is False, "still paused after reconnect: %r" % r)
+        r = q.cmd("cont")
+        check(r == {"return": {}}, "cont after reconnect: %r" % r)
+        q.wait_event("RESUME")
+        r = q.cmd("query-status")
+        check(r["return"]["status"] == "running", "running: %r" % r)
+
+        step = "quit"
+        r = q.cmd("quit")
+        check(r == {"return": {}}, "quit: %r" % r)
+        try:
+            q.wait_event("SHUTDOWN")
+        except (EOFError, TimeoutError, OSError):
+            pass  # the process may exit before the event is read; its status is what counts
+        status = emu.wait(timeout=TIMEOUT)
+        check(status == 0, "exit status %d after quit" % status)
+    except Exception as e:  # any failure, including timeouts and protocol errors
+        emu.kill()
+        emu.wait()
+        log.seek(0)
+        sys.stdout.write(log.read()[-4000:])
+        print("FAIL: qmp-test: %s: %s: %s" % (step, type(e).__name__, e))
+        return 1
+    print("PASS: qmp-test")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
