@@ -420,7 +420,7 @@ Machine *machine_create(const MachineConfig *cfg)
     /* Character devices: -serial (default with -nographic: COM1 on stdio), -debugcon. */
     nb_com = cfg->nb_serial;
     for (int i = 0; i < cfg->nb_serial && i < MAX_SERIAL; i++) {
-        char label[16];
+        char label[24];
 
         snprintf(label, sizeof(label), "serial%d", i);
         b->serial_chr[i] = pc_open_chardev(&cfg->serial[i], label);

@@ -154,7 +154,15 @@ for src in "$SRC"/tests/guests/*.asm; do
 done
 
 # 4. tool tests: lines "suite name command..." run from the build dir; exit 0 = pass,
-#    exit 77 = skip (the command prints the reason as its last line).
+#    exit 77 = skip (the command prints the reason as its last line). $X86PC is the
+#    emulator command (wrapped in $RUNNER for cross hosts).
+X86PC=$(pwd)/x86pc
+if [ -n "$RUNNER" ]; then
+    X86PC=$(pwd)/$OUT/x86pc-run
+    printf '#!/bin/sh\nexec %s %s "$@"\n' "$RUNNER" "$(pwd)/x86pc" >"$X86PC"
+    chmod +x "$X86PC"
+fi
+export X86PC
 if [ -f "$SRC/tests/tools.list" ]; then
     while read -r suite name cmd; do
         case "$suite" in '#'*|'') continue ;; esac

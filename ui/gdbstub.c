@@ -50,8 +50,10 @@ typedef struct GdbStub {
     /* Reply being built. */
     char reply[2 * GDB_PACKET_SIZE + 16];
     size_t reply_len;
-    char *xml; /* target description */
-    size_t xml_len;
+    /* Target descriptions: the same registers, as i386 or as i8086 (see gdb_build_xml). */
+    char *xml[2];
+    size_t xml_len[2];
+    int xml_cur; /* the one being transferred, chosen at offset 0 */
 } GdbStub;
 
 /* ---- register table: one entry per gdb register number ---- */
@@ -289,7 +291,12 @@ static void xml_append(char **buf, size_t *len, size_t *cap, const char *fmt, ..
     }
 }
 
-static void gdb_build_xml(GdbStub *s)
+/*
+ * A CPU in real mode at the time gdb connects (the usual case: -S, reset vector, boot
+ * sector) gets <architecture>i8086</architecture>, so gdb disassembles 16-bit code; a CPU
+ * in protected mode gets i386. Either way `set architecture` switches later on.
+ */
+static void gdb_build_xml(GdbStub *s, int variant)
 {
     size_t len = 0, cap = 8192;
     char *x = xmalloc(cap);
@@ -304,7 +311,8 @@ static void gdb_build_xml(GdbStub *s)
     xml_append(&x, &len, &cap, "<?xml version=\"1.0\"?>\n"
                                "<!DOCTYPE target SYSTEM \"gdb-target.dtd\">\n"
                                "<target version=\"1.0\">\n"
-                               "<architecture>i386</architecture>\n");
+                               "<architecture>%s</architecture>\n",
+               variant ? "i8086" : "i386");
     for (int n = 0; n < GDB_NUM_REGS; n++) {
         const GdbReg *r = &gdb_regs[n];
 
@@ -348,8 +356,8 @@ static void gdb_build_xml(GdbStub *s)
         xml_append(&x, &len, &cap, "/>\n");
     }
     xml_append(&x, &len, &cap, "</feature>\n</target>\n");
-    s->xml = x;
-    s->xml_len = len;
+    s->xml[variant] = x;
+    s->xml_len[variant] = len;
 }
 
 /* ---- output ---- */
@@ -787,6 +795,8 @@ static void gdb_qxfer_features(GdbStub *s, const char *p)
 {
     uint64_t off, len;
     const char *colon = strchr(p, ':');
+    const char *xml;
+    size_t xml_len;
 
     if (!colon || (size_t)(colon - p) != strlen("target.xml") ||
         strncmp(p, "target.xml", (size_t)(colon - p)) != 0) {
@@ -798,16 +808,21 @@ static void gdb_qxfer_features(GdbStub *s, const char *p)
         gdb_send_str(s, "E01");
         return;
     }
-    if (off > s->xml_len) {
+    if (off == 0) {
+        s->xml_cur = (gdb_cpu(s, s->g_cpu)->cr[0] & CR0_PE) ? 0 : 1;
+    }
+    xml = s->xml[s->xml_cur];
+    xml_len = s->xml_len[s->xml_cur];
+    if (off > xml_len) {
         gdb_send_str(s, "E01");
         return;
     }
     len = MIN(len, (uint64_t)GDB_PACKET_SIZE / 2);
     reply_reset(s);
-    if (off + len >= s->xml_len) {
-        reply_printf(s, "l%.*s", (int)(s->xml_len - off), s->xml + off);
+    if (off + len >= xml_len) {
+        reply_printf(s, "l%.*s", (int)(xml_len - off), xml + off);
     } else {
-        reply_printf(s, "m%.*s", (int)len, s->xml + off);
+        reply_printf(s, "m%.*s", (int)len, xml + off);
     }
     reply_send(s);
 }
@@ -1129,7 +1144,8 @@ static void gdb_poll(void *opaque)
     if (chr_connected(s->chr) != s->connected) {
         gdb_connection(s, chr_connected(s->chr));
     }
-    while ((n = chr_read(s->chr, buf, sizeof(buf))) > 0) {
+    /* Bounded per call, so a flooding client cannot starve the guest. */
+    for (int iter = 0; iter < 64 && (n = chr_read(s->chr, buf, sizeof(buf))) > 0; iter++) {
         if (!s->connected) {
             gdb_connection(s, true);
         }
@@ -1198,9 +1214,8 @@ void gdbstub_init(Machine *m, const ChardevSpec *spec)
     s->m = m;
     s->last_signal = GDB_SIGTRAP;
     gdb_packet_decoder_init(&s->dec);
-    gdb_build_xml(s);
-    /* A client that hangs up while we write must not kill the emulator (SIGPIPE). */
-    signal(SIGPIPE, SIG_IGN);
+    gdb_build_xml(s, 0);
+    gdb_build_xml(s, 1);
     s->chr = chr_open(spec, "gdb", err, sizeof(err));
     if (!s->chr) {
         fatal("gdbstub: %s", err);

@@ -23,7 +23,8 @@
  *   58-63  dr0 dr1 dr2 dr3 dr6 dr7           32
  *
  * (gdb 13 for i386 aborts on an org.gnu.gdb.i386.segments feature, so the segment bases
- * live in our own system feature; gdb shows them with `info registers system`.)
+ * live in our own feature. gdb's i386 code puts registers it does not know into the
+ * general group, so plain `info registers` lists them after the segment registers.)
  *
  * Addresses in memory and breakpoint packets are linear (segment base + offset), and
  * memory goes through the current paging of the selected CPU. Threads are vCPUs:

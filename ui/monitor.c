@@ -10,7 +10,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -874,13 +873,15 @@ char *monitor_execute_to_string(Machine *m, const char *cmdline)
 
 static void mon_puts(Monitor *mon, const char *s)
 {
-    size_t n = strlen(s);
-    /* Terminals in raw mode need CR LF. */
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n' && mon->echo) {
-            chr_write(mon->chr, "\r\n", 2);
-        } else {
-            chr_write(mon->chr, s + i, 1);
+    /* Terminals in raw mode need CR LF; write the text between newlines in one go. */
+    while (*s) {
+        size_t n = strcspn(s, "\n");
+
+        chr_write(mon->chr, s, n);
+        s += n;
+        if (*s == '\n') {
+            chr_write(mon->chr, mon->echo ? "\r\n" : "\n", mon->echo ? 2 : 1);
+            s++;
         }
     }
 }
@@ -968,7 +969,8 @@ static void mon_poll(void *opaque)
     if (chr_connected(mon->chr) != mon->connected) {
         mon_connected(mon, chr_connected(mon->chr));
     }
-    while ((n = chr_read(mon->chr, buf, sizeof(buf))) > 0) {
+    /* Bounded per call, so a flooding client cannot starve the guest. */
+    for (int iter = 0; iter < 64 && (n = chr_read(mon->chr, buf, sizeof(buf))) > 0; iter++) {
         if (!mon->connected) {
             mon_connected(mon, true);
         }
@@ -984,8 +986,6 @@ void monitor_init(Machine *m, const ChardevSpec *spec)
     char err[256];
 
     mon.m = m;
-    /* A client that hangs up while we write must not kill the emulator (SIGPIPE). */
-    signal(SIGPIPE, SIG_IGN);
     mon.chr = chr_open(spec, "monitor", err, sizeof(err));
     if (!mon.chr) {
         fatal("monitor: %s", err);

@@ -16,7 +16,6 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -249,16 +248,12 @@ static bool qmp_check_args(QmpServer *s, const QmpCommand *cmd, const JsonValue 
 static void qmp_reply_error(QmpServer *s, const JsonValue *id)
 {
     JsonValue *r = json_new_object(), *e = json_new_object();
-    char *idtext;
 
     json_object_set(e, "class", json_new_string(s->err_class));
     json_object_set(e, "desc", json_new_string(s->err_desc));
     json_object_set(r, "error", e);
     if (id) {
-        /* copy the id by printing and re-parsing: it may be any JSON value */
-        idtext = json_to_string(id);
-        json_object_set(r, "id", json_parse(idtext, strlen(idtext), NULL, 0));
-        free(idtext);
+        json_object_set(r, "id", json_clone(id));
     }
     qmp_send(s, r);
     json_free(r);
@@ -340,9 +335,7 @@ static void qmp_dispatch(QmpServer *s, JsonValue *req)
     r = json_new_object();
     json_object_set(r, "return", ret);
     if (id) {
-        char *idtext = json_to_string(id);
-        json_object_set(r, "id", json_parse(idtext, strlen(idtext), NULL, 0));
-        free(idtext);
+        json_object_set(r, "id", json_clone(id));
     }
     qmp_send(s, r);
     json_free(r);
@@ -448,7 +441,8 @@ static void qmp_poll(void *opaque)
     if (chr_connected(s->chr) != s->connected) {
         qmp_connected(s, chr_connected(s->chr));
     }
-    while ((n = chr_read(s->chr, buf, sizeof(buf))) > 0) {
+    /* Bounded per call, so a flooding client cannot starve the guest. */
+    for (int i = 0; i < 16 && (n = chr_read(s->chr, buf, sizeof(buf))) > 0; i++) {
         if (!s->connected) {
             qmp_connected(s, true);
         }
@@ -463,8 +457,6 @@ void qmp_init(Machine *m, const ChardevSpec *spec)
 
     qmp.m = m;
     json_streamer_init(&qmp.st);
-    /* A client that hangs up while we write must not kill the emulator (SIGPIPE). */
-    signal(SIGPIPE, SIG_IGN);
     qmp.chr = chr_open(spec, "qmp", err, sizeof(err));
     if (!qmp.chr) {
         fatal("qmp: %s", err);

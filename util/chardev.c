@@ -347,6 +347,9 @@ Chardev *chr_open(const ChardevSpec *spec, const char *label, char *err, size_t 
         snprintf(err, errlen, "%s: stdio is already used by another device", label);
         return NULL;
     }
+    /* A peer that hangs up must never kill x86pc: writes then fail with EPIPE, which the
+     * output path handles as a disconnect. */
+    signal(SIGPIPE, SIG_IGN);
     chr = xzalloc(sizeof(*chr));
     chr->spec = *spec;
     chr->spec.path = spec->path ? xstrdup(spec->path) : NULL;

@@ -149,6 +149,32 @@ void json_free(JsonValue *v)
     free(v);
 }
 
+JsonValue *json_clone(const JsonValue *v)
+{
+    JsonValue *c;
+
+    switch (v->type) {
+    case JSON_STRING:
+        return json_new_string_len(v->u.str.s, v->u.str.len);
+    case JSON_ARRAY:
+        c = json_new_array();
+        for (size_t i = 0; i < v->u.arr.n; i++) {
+            json_array_append(c, json_clone(v->u.arr.items[i]));
+        }
+        return c;
+    case JSON_OBJECT:
+        c = json_new_object();
+        for (size_t i = 0; i < v->u.obj.n; i++) {
+            json_object_set(c, v->u.obj.keys[i], json_clone(v->u.obj.vals[i]));
+        }
+        return c;
+    default:
+        c = json_new(v->type);
+        c->u = v->u;
+        return c;
+    }
+}
+
 bool json_equal(const JsonValue *a, const JsonValue *b)
 {
     if (a->type != b->type) {

@@ -75,6 +75,8 @@ const char *json_string_value(const JsonValue *v);
 /* Compact printing (no newlines). Non-UTF-8 bytes in strings print as \ufffd, so the
  * output is always valid JSON. Returns a malloc'd NUL-terminated string. */
 char *json_to_string(const JsonValue *v);
+/* Deep copy. */
+JsonValue *json_clone(const JsonValue *v);
 /* Deep equality (objects: same key set, order-independent). */
 bool json_equal(const JsonValue *a, const JsonValue *b);
 

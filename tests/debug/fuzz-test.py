@@ -10,8 +10,9 @@ UNIX socket, then (fixed seed, bounded rounds, at most ~60 s) sends:
         legitimately exit), Ctrl-C bytes, abrupt disconnects;
   QMP:  random bytes, truncated and deeply nested JSON, wrong types, unknown commands,
         random valid commands (never quit), abrupt disconnects.
-Afterwards the emulator must still be alive, answer a fresh gdb '?' with a stop reply and
-a fresh QMP handshake + query-status, and exit with status 0 on QMP quit.
+Afterwards the emulator must still be alive, answer a fresh gdb '?' with a stop reply,
+stop a continued guest on Ctrl-C with T02, answer a fresh QMP handshake + query-status,
+and exit with status 0 on QMP quit.
 Prints one PASS/FAIL line; exit status 0 on success.
 """
 import json
@@ -218,6 +219,19 @@ def main():
         reply = data.split(b"$", 1)[1]
         if not (reply.startswith(b"T") or reply.startswith(b"S")):
             raise AssertionError("bad stop reply %r" % data)
+        # Continue, then Ctrl-C: the stub must stop the guest and say so (T02).
+        g.sendall(gdb_packet("vCont;c"))
+        time.sleep(0.2)
+        g.sendall(b"\x03")
+        data = b""
+        deadline = time.time() + 10
+        while b"T02" not in data:
+            if time.time() > deadline:
+                raise TimeoutError("no T02 after Ctrl-C: %r" % data)
+            chunk = g.recv(4096)
+            if not chunk:
+                raise EOFError("gdbstub closed the connection")
+            data += chunk
         g.sendall(gdb_packet("D"))
         drain(g, 0.2)
         g.close()

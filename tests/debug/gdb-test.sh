@@ -2,7 +2,8 @@
 # gdb integration test: drives gdb in batch mode against x86pc's gdbstub.
 #
 # usage: gdb-test.sh X86PC GUEST_BIN
-#   X86PC      the emulator binary (qemu-system-i386 works too: the flow was validated on it)
+#   X86PC      the emulator binary (the gdb flow was first validated on qemu-system-i386;
+#              the `monitor` checks are specific to the x86pc monitor)
 #   GUEST_BIN  the -bios image built from gdb-guest.asm; if it does not exist it is built
 #              there, with its symbol file next to it as <GUEST_BIN minus .bin>-pm.elf
 #              (needs nasm and an i386 C compiler: i686-linux-gnu-gcc, or gcc -m32).
@@ -26,8 +27,6 @@ SRC=$(cd "$(dirname "$0")" && pwd)
 ELF=${GUEST%.bin}-pm.elf
 GDB=${GDB:-gdb}
 
-command -v "$GDB" >/dev/null 2>&1 || die "gdb not found (Debian package: gdb)"
-[ -x "$X86PC" ] || command -v "$X86PC" >/dev/null 2>&1 || die "no emulator at $X86PC"
 
 build_guest() {
     mkdir -p "$(dirname "$GUEST")"
@@ -42,7 +41,12 @@ build_guest() {
         OBJCOPY=objcopy
     fi
     pmbin=${GUEST%.bin}-pm.bin
-    $CC32 -march=i686 -O0 -g -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static \
+    # -N puts code and data in one RWX segment (compact flat image); newer ld warns.
+    nowarn=""
+    if $CC32 -Wl,--help 2>/dev/null | grep -q -- --no-warn-rwx-segments; then
+        nowarn="-Wl,--no-warn-rwx-segments"
+    fi
+    $CC32 $nowarn -march=i686 -O0 -g -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static \
         -fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
         -Wl,-N -Wl,-Ttext=0x8000 -Wl,-e,pm_main -Wl,--build-id=none \
         -o "$ELF" "$SRC/gdb-pm.c" || die "cannot build $ELF (i686-linux-gnu-gcc or gcc -m32)"
@@ -56,6 +60,9 @@ build_guest() {
 if [ ! -f "$GUEST" ] || [ ! -f "$ELF" ]; then
     build_guest
 fi
+
+command -v "$GDB" >/dev/null 2>&1 || die "gdb not found (Debian package: gdb)"
+[ -x "$X86PC" ] || command -v "$X86PC" >/dev/null 2>&1 || die "no emulator at $X86PC"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gdb-test.XXXXXX")
 emu_pid=""
@@ -85,6 +92,8 @@ stepi
 stepi
 printf "STEP AX=%x BX=%x EIP=%x\n", \$eax & 0xffff, \$ebx & 0xffff, \$eip
 x/i \$cs*16+\$eip
+monitor info cpus
+monitor x/2i \$pc
 info registers eax ebx eip eflags cs
 watch *(short *)0x600
 continue
@@ -127,6 +136,8 @@ check() {
 check "STOP1 EIP=7c00 CS=0" "breakpoint at the boot sector 0x7c00"
 check "STEP AX=1234 BX=5678 EIP=7c06" "two single steps in real mode"
 check "inc.*ax" "disassembly at CS:IP"
+check "CPU #0: pc=0x00007c06" "monitor command through qRcmd (info cpus)"
+check "0x00007c06: *inc ax" "monitor x/i in real mode through qRcmd"
 check "atchpoint 2: \*(short \*)0x600" "watchpoint set"
 check "New value = 4661" "watchpoint fired on the guest's write"
 check "WATCH VAL=1235 EIP=7c0a" "stop right after the watched write"

@@ -3,7 +3,6 @@
 # exactly one line on stderr and exit status 1; unsupported features say "not supported yet".
 # Run from the build directory: sh $SRC/tests/scripts/cmdline.sh
 X=${X86PC:-./x86pc}
-RUNNER=${RUNNER:-}
 fails=0
 n=0
 tmp=${TMPDIR:-/tmp}/x86pc-cmdline.$$
@@ -23,7 +22,7 @@ ok() { # description, command...
 bad() { # description, expected-stderr-substring, args...
     d=$1; want=$2; shift 2
     n=$((n + 1))
-    $RUNNER "$X" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    "$X" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
     st=$?
     lines=$(wc -l <"$tmp/err")
     if [ "$st" -ne 1 ]; then
@@ -37,12 +36,12 @@ bad() { # description, expected-stderr-substring, args...
     fi
 }
 
-ok "-version" sh -c "$RUNNER $X -version | grep -q 'x86pc version'"
-ok "-help lists -hda and -icount" sh -c "$RUNNER $X -help | grep -q -- '-hda FILE' && $RUNNER $X -help | grep -q -- '-icount'"
-ok "--help works too" sh -c "$RUNNER $X --help | grep -q usage"
-ok "-d help lists pcall" sh -c "$RUNNER $X -d help | grep -q pcall"
-ok "-cpu help lists pentium2" sh -c "$RUNNER $X -cpu help | grep -q pentium2"
-ok "-machine help" sh -c "$RUNNER $X -machine help | grep -q i440FX"
+ok "-version" sh -c "$X -version | grep -q 'x86pc version'"
+ok "-help lists -hda and -icount" sh -c "$X -help | grep -q -- '-hda FILE' && $X -help | grep -q -- '-icount'"
+ok "--help works too" sh -c "$X --help | grep -q usage"
+ok "-d help lists pcall" sh -c "$X -d help | grep -q pcall"
+ok "-cpu help lists pentium2" sh -c "$X -cpu help | grep -q pentium2"
+ok "-machine help" sh -c "$X -machine help | grep -q i440FX"
 
 : >"$tmp/empty.img"
 bad "unknown option" "unknown option" -frobnicate
