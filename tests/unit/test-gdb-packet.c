@@ -1,11 +1,13 @@
 /*
  * Unit tests for the gdbstub framing layer (ui/gdb-packet.c): framing, checksums,
- * escapes, run-length encoding, acks, oversize and truncated packets, random garbage.
+ * escapes, run-length encoding, acks, oversize and truncated packets, random garbage;
+ * and the register image of ui/gdbstub.c (byte order, ST(i) numbering, read-only ones).
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ui/gdb-packet.h"
+#include "ui/gdbstub.h"
 
 static int passed, failed;
 
@@ -256,8 +258,62 @@ static void test_garbage(void)
     (void)packets;
 }
 
+/* The register image gdb sees: target (little-endian) byte order on every host, ST(i)
+ * relative to TOP, sizes as in the target description. Only fields, no CPU calls. */
+static void test_registers(void)
+{
+    static X86CPU cpu;
+    uint8_t b[16];
+    int total = 0;
+
+    for (int n = 0; n < GDB_NUM_REGS; n++) {
+        total += gdb_register_size(n);
+    }
+    CHECK(total == 404); /* the 'g' image is 808 hex digits */
+    CHECK(gdb_register_size(GDB_NUM_REGS) == 0 && gdb_register_size(-1) == 0);
+
+    cpu.regs[R_EBX] = 0x11223344;
+    CHECK(gdb_read_register(&cpu, 3, b) == 4 && b[0] == 0x44 && b[3] == 0x11);
+    cpu.eip = 0x7c00;
+    CHECK(gdb_read_register(&cpu, 8, b) == 4 && ldl_le_p(b) == 0x7c00);
+    cpu.seg[R_SS].selector = 0x10;
+    CHECK(gdb_read_register(&cpu, 11, b) == 4 && ldl_le_p(b) == 0x10);
+
+    /* TOP = 3: st0 is physical register 3, st1 is 4 */
+    cpu.fpu.fsw = 3 << 11;
+    cpu.fpu.mant[3] = 0x8000000000000000ull;
+    cpu.fpu.exp[3] = 0x3fff; /* 1.0 */
+    CHECK(gdb_read_register(&cpu, 16, b) == 10 && b[7] == 0x80 && b[8] == 0xff && b[9] == 0x3f);
+    memset(b, 0, sizeof(b));
+    b[0] = 0x5a;
+    b[9] = 0xc0;
+    CHECK(gdb_write_register(&cpu, 17, b) == 10);
+    CHECK(cpu.fpu.mant[4] == 0x5a && cpu.fpu.exp[4] == 0xc000);
+
+    for (int i = 0; i < 16; i++) {
+        b[i] = (uint8_t)(i + 1);
+    }
+    CHECK(gdb_write_register(&cpu, 33, b) == 16 && cpu.fpu.xmm[1][0] == 1 &&
+          cpu.fpu.xmm[1][15] == 16);
+    cpu.efer = 0x0000000100000800ull;
+    CHECK(gdb_read_register(&cpu, 47, b) == 8 && b[1] == 0x08 && b[4] == 0x01);
+    cpu.cr[3] = 0x12345000;
+    CHECK(gdb_read_register(&cpu, 45, b) == 4 && ldl_le_p(b) == 0x12345000);
+    cpu.seg[R_CS].base = 0xffff0000;
+    CHECK(gdb_read_register(&cpu, 49, b) == 4 && ldl_le_p(b) == 0xffff0000);
+    /* read-only registers refuse writes and keep their value */
+    stl_le_p(b, 0);
+    CHECK(gdb_write_register(&cpu, 43, b) == 0);
+    CHECK(gdb_write_register(&cpu, 49, b) == 0 && cpu.seg[R_CS].base == 0xffff0000);
+    /* debug registers are writable */
+    stl_le_p(b, 0x00000401);
+    CHECK(gdb_write_register(&cpu, 63, b) == 4 && cpu.dr[7] == 0x401);
+    CHECK(gdb_write_register(&cpu, 64, b) == 0);
+}
+
 int main(void)
 {
+    test_registers();
     test_framing();
     test_checksum();
     test_escapes_rle();

@@ -157,6 +157,18 @@ static void test_containers(void)
     CHECK(json_object_get(NULL, "x") == NULL);
     json_free(v);
 
+    /* Deep copies are equal and independent */
+    v = parse("{\"id\": [1, {\"x\": \"a\\u0000b\"}, 2.5, null, true]}");
+    o = json_clone(v);
+    CHECK(o && json_equal(v, o));
+    json_free(v);
+    {
+        char *out = json_to_string(o);
+        CHECK(strcmp(out, "{\"id\": [1, {\"x\": \"a\\u0000b\"}, 2.5, null, true]}") == 0);
+        free(out);
+    }
+    json_free(o);
+
     /* Build by hand, print, parse back */
     v = json_new_object();
     json_object_set(v, "return", json_new_object());
