@@ -38,6 +38,10 @@ typedef struct MachineConfig {
     int nb_drives;
     char boot_order[8];         /* e.g. "cad" */
     const char *kernel, *initrd, *append;
+    /* -machine linuxboot=direct: x86pc loads a Linux -kernel itself (boot protocol, no
+     * firmware); default (linuxboot=firmware): the firmware boots it through fw_cfg and
+     * our own option ROM, as with QEMU. Multiboot kernels are always loaded directly. */
+    bool kernel_direct;
     ChardevSpec serial[MAX_SERIAL];
     int nb_serial;
     bool debugcon_set;

@@ -278,6 +278,35 @@ static void parse_boot(const char *arg)
     }
 }
 
+/* -machine [type=]pc[,linuxboot=direct|firmware] */
+static void parse_machine(const char *arg)
+{
+    KeyVal kv[4];
+    int n = kv_parse(arg, kv, ARRAY_SIZE(kv), "type");
+
+    if (n < 0) {
+        fatal("-machine: cannot parse '%s'", arg);
+    }
+    for (int i = 0; i < n; i++) {
+        const char *v = kv[i].val;
+        if (!strcmp(kv[i].key, "type")) {
+            if (strcmp(v, "pc") != 0 && strcmp(v, "pc-i440fx") != 0) {
+                fatal("-machine: unknown machine '%s' (only 'pc' exists)", v);
+            }
+        } else if (!strcmp(kv[i].key, "linuxboot")) {
+            if (!strcmp(v, "direct")) {
+                cfg.kernel_direct = true;
+            } else if (!strcmp(v, "firmware")) {
+                cfg.kernel_direct = false;
+            } else {
+                fatal("-machine: linuxboot=%s: expected direct or firmware", v);
+            }
+        } else {
+            fatal("-machine: unknown parameter '%s'", kv[i].key);
+        }
+    }
+}
+
 /* ---- option table ---- */
 
 enum {
@@ -292,7 +321,7 @@ static const OptionDesc options[] = {
     {OPT_HELP, "help", NULL, "print this help and exit"},
     {OPT_HELP, "h", NULL, NULL},
     {OPT_VERSION, "version", NULL, "print the version and exit"},
-    {OPT_MACHINE, "machine", "TYPE", "machine type: pc (i440FX/PIIX3, the only one; 'help' lists)"},
+    {OPT_MACHINE, "machine", "pc[,linuxboot=M]", "i440FX/PIIX3 PC; M=direct|firmware loads -kernel"},
     {OPT_MACHINE, "M", "TYPE", NULL},
     {OPT_M, "m", "SIZE", "guest RAM size, e.g. 128, 256M, 1G (default 128M; suffix M if none)"},
     {OPT_SMP, "smp", "N", "number of vCPUs (1..8)"},
@@ -305,14 +334,12 @@ static const OptionDesc options[] = {
     {OPT_CDROM, "cdrom", "FILE", "CD-ROM image (IDE secondary master)"},
     {OPT_FDA, "fda", "FILE", "floppy disk A image"},
     {OPT_FDB, "fdb", "FILE", "floppy disk B image"},
-    {OPT_DRIVE, "drive", "OPTS", "file=F[,format=raw|qcow2][,if=ide|floppy|ahci][,index=N]"
-                                 "[,media=disk|cdrom][,readonly=on|off]"},
+    {OPT_DRIVE, "drive", "OPTS", "file=F[,format=raw|qcow2][,if=ide|floppy|ahci][,index=N],..."},
     {OPT_BOOT, "boot", "OPTS", "[order=]DRIVES: a=floppy c=disk d=cdrom n=network"},
     {OPT_KERNEL, "kernel", "FILE", "boot a Linux bzImage or Multiboot kernel directly"},
     {OPT_INITRD, "initrd", "FILE", "initial ramdisk for -kernel"},
     {OPT_APPEND, "append", "CMDLINE", "kernel command line for -kernel"},
-    {OPT_SERIAL, "serial", "DEV", "next serial port: stdio|null|file:PATH|tcp:HOST:PORT[,server]"
-                                  "|unix:PATH[,server] (repeatable, COM1..COM4)"},
+    {OPT_SERIAL, "serial", "DEV", "next COM port: stdio|null|file:P|tcp:H:PORT[,server]|unix:P"},
     {OPT_DISPLAY, "display", "TYPE", "sdl|curses|none"},
     {OPT_NOGRAPHIC, "nographic", NULL, "no display; COM1 on stdio (Ctrl-A x quits)"},
     {OPT_DEBUGCON, "debugcon", "DEV", "debug console (ports 0xE9/0x402) to DEV, e.g. stdio, file:PATH"},
@@ -364,10 +391,7 @@ static void parse_options(int argc, char **argv)
                 printf("Supported machines:\npc    Standard PC (i440FX + PIIX3) (default)\n");
                 exit(0);
             }
-            if (strcmp(arg, "pc") != 0 && strncmp(arg, "pc,", 3) != 0 &&
-                strncmp(arg, "type=pc", 7) != 0) {
-                fatal("-machine: unknown machine '%s' (only 'pc' exists)", arg);
-            }
+            parse_machine(arg);
             break;
         case OPT_M:
             if (!parse_size(arg, 'M', &u) || u < 1024 * 1024 || u > 3584ull * 1024 * 1024) {
