@@ -2,10 +2,9 @@
  * CPU models (-cpu), creation, RESET/INIT state and the register dump.
  *
  * CPUID advertises only what x86pc implements. Notes on the feature sets below:
- * - FPU is advertised although the x87 is implemented by a separate part of cpu/ (issue
- *   "x87"): Linux/i386 kernels require an FPU or math emulation, and the bit describes
- *   the architecture the guest gets once that part is in.
- * - VME, DE, MCE, MCA, MMX, FXSR, SSE and PSE-36 are not advertised (not implemented).
+ * - FPU, MMX, FXSR (cpu/interp-fpu.c, cpu/interp-sse.c): the Pentium II has MMX and FXSR
+ *   (Deschutes); the x86pc model adds SSE and SSE2 (cpu/interp-sse.c).
+ * - VME, DE, MCE, MCA and PSE-36 are not advertised (not implemented).
  * - APIC is reported only when the machine answers the APIC_BASE MSR (see cpu/sys.c).
  * - The Pentium Pro's SEP bit is not set: on that chip SYSENTER did not exist although
  *   early parts reported it (the SDM tells software to ignore SEP on family 6 model < 3).
@@ -22,7 +21,7 @@ static const CPUModel cpu_models[] = {
         .name = "pentium2",
         .desc = "Intel Pentium II (Deschutes), P6 with SYSENTER (default)",
         .family = 6, .model = 5, .stepping = 2,
-        .features_edx = P6_BASE | CPUID_SEP,
+        .features_edx = P6_BASE | CPUID_SEP | CPUID_MMX | CPUID_FXSR,
         .vendor = "GenuineIntel",
         .brand = "Intel(R) Pentium(R) II processor",
     },
@@ -38,7 +37,8 @@ static const CPUModel cpu_models[] = {
         .name = "x86pc",
         .desc = "x86pc virtual CPU: P6 with SYSENTER, PAT and NX (PAE)",
         .family = 6, .model = 6, .stepping = 3,
-        .features_edx = P6_BASE | CPUID_SEP | CPUID_PAT,
+        .features_edx = P6_BASE | CPUID_SEP | CPUID_PAT | CPUID_MMX | CPUID_FXSR | CPUID_SSE |
+                        CPUID_SSE2,
         .ext_features_edx = CPUID_EXT_NX,
         .vendor = "GenuineIntel",
         .brand = "x86pc virtual CPU",

@@ -176,6 +176,12 @@ typedef struct CPUBusOps {
     /* MSRs owned by the machine (APIC base, TSC deadline...). Return false -> #GP. May be NULL. */
     bool (*msr_read)(void *opaque, int cpu_index, uint32_t msr, uint64_t *val);
     bool (*msr_write)(void *opaque, int cpu_index, uint32_t msr, uint64_t val);
+    /*
+     * FERR# output (x87 error with CR0.NE = 0): level true when a waiting x87 instruction
+     * finds an unmasked exception pending. A PC routes it to IRQ 13 and drops it on an
+     * I/O write to port 0xF0 (cpu/fpu.h). May be NULL (the exception is then ignored).
+     */
+    void (*ferr)(void *opaque, int cpu_index, bool level);
 } CPUBusOps;
 
 /* CPU model description (-cpu MODEL). */
@@ -239,7 +245,9 @@ typedef struct X86CPU {
     struct {
         uint64_t mant[8]; /* 80-bit registers, physical order ST(i) = r[(top + i) & 7] */
         uint16_t exp[8];  /* sign in bit 15 */
-        uint16_t fcw, fsw, ftw; /* ftw: full 2-bit tag word */
+        /* ftw: 2 bits per physical register; only 11 (empty) vs not is kept up to date:
+         * fpu_full_tags() (cpu/fpu.h) computes the full tag word from the contents. */
+        uint16_t fcw, fsw, ftw;
         uint16_t fop;
         uint32_t fip, fdp;
         uint16_t fcs, fds;

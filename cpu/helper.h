@@ -160,6 +160,7 @@ void cpu_phys_st32(X86CPU *cpu, uint64_t paddr, uint32_t v);
 #define CPUID_MMX (1u << 23)
 #define CPUID_FXSR (1u << 24)
 #define CPUID_SSE (1u << 25)
+#define CPUID_SSE2 (1u << 26)
 /* CPUID.80000001:EDX */
 #define CPUID_EXT_NX (1u << 20)
 /* EFER */

@@ -1,7 +1,7 @@
 /*
  * System instruction handlers: port I/O, HLT, CLI/STI, CPUID/RDTSC/MSRs, descriptor
- * tables, control and debug registers, protection checks (ARPL/LAR/LSL/VERR/VERW), the
- * minimal x87 control subset and the #UD/#NM handlers of not-yet-implemented extensions.
+ * tables, control and debug registers, protection checks (ARPL/LAR/LSL/VERR/VERW) and
+ * the #UD handler of the not-yet-implemented MMX/SSE extensions.
  */
 #include "cpu/interp.h"
 
@@ -413,82 +413,5 @@ void h_verw(X86CPU *cpu, const DecodedInsn *i)
     set_zf(cpu, cpu_verw(cpu, (uint16_t)opnd_read(cpu, i, 0)));
 }
 
-/* ---- x87 (minimal: enough for FPU detection), MMX/SSE ---- */
-
-/* Any x87 instruction: #NM if CR0.EM or CR0.TS. */
-static void fpu_check(X86CPU *cpu)
-{
-    if (cpu->cr[0] & (CR0_EM | CR0_TS)) {
-        cpu_raise_exception(cpu, EXC_NM, 0);
-    }
-}
-
-/* WAIT/FWAIT: #NM if CR0.TS and CR0.MP. No x87 exception can be pending yet. */
-void h_wait(X86CPU *cpu, const DecodedInsn *i)
-{
-    if ((cpu->cr[0] & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP)) {
-        cpu_raise_exception(cpu, EXC_NM, 0);
-    }
-}
-
-/* x87 arithmetic is a later issue: after the #NM check it is #UD, logged. */
-void h_fpu(X86CPU *cpu, const DecodedInsn *i)
-{
-    fpu_check(cpu);
-    interp_log_unimp(cpu, i, "x87 instruction");
-    cpu_raise_exception(cpu, EXC_UD, 0);
-}
-
-/* FNENI/FNDISI/FNSETPM: 8087/287 controls, executed as FNOP by a 387 and later. */
-void h_fnop287(X86CPU *cpu, const DecodedInsn *i)
-{
-    fpu_check(cpu);
-}
-
-void h_fninit(X86CPU *cpu, const DecodedInsn *i)
-{
-    fpu_check(cpu);
-    cpu->fpu.fcw = 0x037f;
-    cpu->fpu.fsw = 0;
-    cpu->fpu.ftw = 0xffff;
-    cpu->fpu.fop = 0;
-    cpu->fpu.fip = cpu->fpu.fdp = 0;
-    cpu->fpu.fcs = cpu->fpu.fds = 0;
-}
-
-/* FNCLEX clears the exception flags, ES and B (FSW bits 0-7 and 15). */
-void h_fnclex(X86CPU *cpu, const DecodedInsn *i)
-{
-    fpu_check(cpu);
-    cpu->fpu.fsw &= 0x7f00;
-}
-
-void h_fnstsw(X86CPU *cpu, const DecodedInsn *i)
-{
-    fpu_check(cpu);
-    if (i->op[0].type == OT_REG) {
-        reg_write(cpu, R_EAX, 2, cpu->fpu.fsw);
-    } else {
-        cpu_st16(cpu, i->seg, insn_ea(cpu, i), cpu->fpu.fsw);
-    }
-}
-
-void h_fnstcw(X86CPU *cpu, const DecodedInsn *i)
-{
-    fpu_check(cpu);
-    cpu_st16(cpu, i->seg, insn_ea(cpu, i), cpu->fpu.fcw);
-}
-
-/* FLDCW: bit 6 reads as 1 and bits 13-15 are reserved (kept as written by P6: masked). */
-void h_fldcw(X86CPU *cpu, const DecodedInsn *i)
-{
-    fpu_check(cpu);
-    cpu->fpu.fcw = (uint16_t)((cpu_ld16(cpu, i->seg, insn_ea(cpu, i)) & 0x1f7f) | 0x40);
-}
-
-/* MMX/SSE/SSE2: not part of the P6 (Pentium Pro) integer model yet: #UD, logged. */
-void h_simd(X86CPU *cpu, const DecodedInsn *i)
-{
-    interp_log_unimp(cpu, i, "MMX/SSE instruction");
-    cpu_raise_exception(cpu, EXC_UD, 0);
-}
+/* The x87 handlers (h_fpu, h_wait, h_fninit, ...) are in cpu/interp-fpu.c, the MMX/SSE/SSE2
+ * handler (h_simd) in cpu/interp-sse.c. */

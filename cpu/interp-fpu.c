@@ -1,0 +1,1125 @@
+/*
+ * x87 instruction handlers (opcodes D8-DF and WAIT). The opcode table routes every x87
+ * row to h_fpu (or to the few control instructions named below); h_fpu dispatches on the
+ * opcode byte, the ModRM reg field and the register/memory form.
+ *
+ * Order of work in every handler: #NM check, pending-exception check (waiting
+ * instructions), all memory reads and the write check of the destination, then the
+ * computation, and only then the commit (registers, tags, FSW). An unmasked invalid-
+ * operation, denormal or divide-by-zero exception leaves the destination and the stack
+ * untouched; an unmasked overflow/underflow delivers the exponent-adjusted result to a
+ * register and nothing to memory (SDM vol. 1, 4.9.2 and 8.5).
+ */
+#include "cpu/fpu.h"
+
+#define FPU_INDEFINITE F80_DEFAULT_NAN
+
+/* #NM for any x87 instruction when CR0.EM or CR0.TS is set. */
+static inline void fpu_nm_check(X86CPU *cpu)
+{
+    if (unlikely(cpu->cr[0] & (CR0_EM | CR0_TS))) {
+        cpu_raise_exception(cpu, EXC_NM, 0);
+    }
+}
+
+/* FOP, FIP/FCS and (memory forms) FDP/FDS of the last non-control instruction. */
+static inline void fpu_note(X86CPU *cpu, const DecodedInsn *i, bool mem, uint32_t ea)
+{
+    cpu->fpu.fop = (uint16_t)(((i->opc & 7u) << 8) | i->modrm);
+    cpu->fpu.fip = cpu->insn_start_eip;
+    cpu->fpu.fcs = cpu->seg[R_CS].selector;
+    if (mem) {
+        cpu->fpu.fdp = ea;
+        cpu->fpu.fds = cpu->seg[i->seg].selector;
+    }
+}
+
+/* May the result of an operation with these flags be delivered? */
+static inline bool fpu_result_ok(const X86CPU *cpu, const SFStatus *s, bool mem_dest)
+{
+    unsigned unm = s->flags & ~cpu->fpu.fcw & FCW_EXC_MASKS;
+    unsigned stop = SF_IE | SF_DE | SF_ZE | (mem_dest ? SF_OE | SF_UE : 0);
+
+    return (unm & stop) == 0;
+}
+
+/* Merge an operation's flags into FSW; C1 from the rounding unless suppressed. */
+static void fpu_commit_flags(X86CPU *cpu, const SFStatus *s, bool ok)
+{
+    unsigned fl = s->flags;
+    uint16_t fsw = cpu->fpu.fsw & (uint16_t)~FSW_C1;
+
+    if (!ok) {
+        fl &= SF_IE | SF_DE | SF_ZE | SF_OE | SF_UE;
+    } else if (s->c1) {
+        fsw |= FSW_C1;
+    }
+    fsw |= (uint16_t)fl;
+    if (fl & ~cpu->fpu.fcw & FCW_EXC_MASKS) {
+        fsw |= FSW_ES | FSW_B;
+    }
+    cpu->fpu.fsw = fsw;
+}
+
+/* Stack underflow (empty operand): IE + SF, C1 = 0. Returns true if masked. */
+static bool fpu_underflow(X86CPU *cpu)
+{
+    uint16_t fsw = (cpu->fpu.fsw & (uint16_t)~FSW_C1) | FSW_IE | FSW_SF;
+
+    if (!(cpu->fpu.fcw & FSW_IE)) {
+        fsw |= FSW_ES | FSW_B;
+    }
+    cpu->fpu.fsw = fsw;
+    return (cpu->fpu.fcw & FSW_IE) != 0;
+}
+
+/* Before a push: stack overflow if ST(7) is in use (IE + SF, C1 = 1). Returns false if the
+ * push must not happen (unmasked); *v becomes the indefinite on a masked overflow. */
+static bool fpu_push_check(X86CPU *cpu, FloatX80 *v, bool *overflow)
+{
+    *overflow = false;
+    if (!fpu_empty(cpu, 7)) {
+        cpu->fpu.fsw |= FSW_IE | FSW_SF | FSW_C1;
+        *overflow = true;
+        if (!(cpu->fpu.fcw & FSW_IE)) {
+            cpu->fpu.fsw |= FSW_ES | FSW_B;
+            return false;
+        }
+        *v = FPU_INDEFINITE;
+    }
+    return true;
+}
+
+static void fpu_push(X86CPU *cpu, FloatX80 v)
+{
+    fpu_set_top(cpu, fpu_top(cpu) - 1);
+    fpu_set(cpu, 0, v);
+}
+
+/* Push a value that needs no conversion check (constants, FILD, FLD m80, FLD ST(i)). */
+static void fpu_push_value(X86CPU *cpu, FloatX80 v)
+{
+    bool ovf;
+
+    if (fpu_push_check(cpu, &v, &ovf)) {
+        if (!ovf) {
+            cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+        }
+        fpu_push(cpu, v);
+    }
+}
+
+/* ---- arithmetic ---- */
+
+/* op: ModRM reg of D8: 0 add, 1 mul, 4 sub (a - b), 5 subr (b - a), 6 div, 7 divr. */
+static FloatX80 fpu_arith(SFStatus *s, unsigned op, FloatX80 a, FloatX80 b)
+{
+    switch (op) {
+    case 0:
+        return f80_add(s, a, b);
+    case 1:
+        return f80_mul(s, a, b);
+    case 4:
+        return f80_sub(s, a, b);
+    case 5:
+        return f80_sub(s, b, a);
+    case 6:
+        return f80_div(s, a, b);
+    default:
+        return f80_div(s, b, a);
+    }
+}
+
+/* dst = dst op src, both stack registers (indexes relative to TOP); pop afterwards. */
+static void fpu_arith_reg(X86CPU *cpu, unsigned op, unsigned dst, unsigned src, bool pop)
+{
+    SFStatus s;
+    FloatX80 r;
+    bool ok;
+
+    if (unlikely(fpu_empty(cpu, dst) || fpu_empty(cpu, src))) {
+        if (fpu_underflow(cpu)) {
+            fpu_set(cpu, dst, FPU_INDEFINITE);
+            if (pop) {
+                fpu_pop(cpu);
+            }
+        }
+        return;
+    }
+    s = fpu_sf(cpu);
+    r = fpu_arith(&s, op, fpu_get(cpu, dst), fpu_get(cpu, src));
+    ok = fpu_result_ok(cpu, &s, false);
+    fpu_commit_flags(cpu, &s, ok);
+    if (ok) {
+        fpu_set(cpu, dst, r);
+        if (pop) {
+            fpu_pop(cpu);
+        }
+    }
+}
+
+/* ST(0) = ST(0) op m (already converted with the flags in *s). */
+static void fpu_arith_mem(X86CPU *cpu, unsigned op, SFStatus *s, FloatX80 m)
+{
+    FloatX80 r;
+    bool ok;
+
+    if (unlikely(fpu_empty(cpu, 0))) {
+        if (fpu_underflow(cpu)) {
+            fpu_set(cpu, 0, FPU_INDEFINITE);
+        }
+        return;
+    }
+    r = fpu_arith(s, op, fpu_get(cpu, 0), m);
+    ok = fpu_result_ok(cpu, s, false);
+    fpu_commit_flags(cpu, s, ok);
+    if (ok) {
+        fpu_set(cpu, 0, r);
+    }
+}
+
+/* ---- comparisons ---- */
+
+static void fpu_set_cc(X86CPU *cpu, unsigned cc)
+{
+    cpu->fpu.fsw = (uint16_t)((cpu->fpu.fsw & ~FSW_CC) | cc);
+}
+
+static unsigned cmp_to_cc(int c)
+{
+    switch (c) {
+    case SF_CMP_LT:
+        return FSW_C0;
+    case SF_CMP_EQ:
+        return FSW_C3;
+    case SF_CMP_GT:
+        return 0;
+    default:
+        return FSW_C3 | FSW_C2 | FSW_C0;
+    }
+}
+
+static void fpu_set_eflags_cmp(X86CPU *cpu, int c)
+{
+    static const uint32_t fl[4] = {CC_C, CC_Z, 0, CC_Z | CC_P | CC_C};
+
+    cc_set_flags(cpu, fl[c]);
+}
+
+/*
+ * Compare ST(0) with b (b_empty: b is an empty register). eflags: FCOMI-style result in
+ * ZF/PF/CF, else C3/C2/C0. npop: pops after a delivered result.
+ */
+static void fpu_compare(X86CPU *cpu, FloatX80 b, bool b_empty, bool quiet, bool eflags,
+                        unsigned npop)
+{
+    SFStatus s;
+    int c;
+    bool ok;
+
+    if (unlikely(fpu_empty(cpu, 0) || b_empty)) {
+        if (!fpu_underflow(cpu)) {
+            return;
+        }
+        c = SF_CMP_UN;
+    } else {
+        s = fpu_sf(cpu);
+        c = f80_compare(&s, fpu_get(cpu, 0), b, quiet);
+        ok = fpu_result_ok(cpu, &s, false);
+        s.c1 = false;
+        fpu_commit_flags(cpu, &s, ok);
+        if (!ok) {
+            return;
+        }
+    }
+    if (eflags) {
+        fpu_set_eflags_cmp(cpu, c);
+    } else {
+        fpu_set_cc(cpu, cmp_to_cc(c));
+    }
+    while (npop--) {
+        fpu_pop(cpu);
+    }
+}
+
+/* ---- memory operand conversions ---- */
+
+static FloatX80 fpu_load_mem(X86CPU *cpu, const DecodedInsn *i, unsigned kind, SFStatus *s,
+                             uint32_t ea)
+{
+    switch (kind) {
+    case 0: /* m32real */
+        return f80_from_f32(s, cpu_ld32(cpu, i->seg, ea));
+    case 1: /* m32int */
+        return f80_from_i64((int32_t)cpu_ld32(cpu, i->seg, ea));
+    case 2: /* m64real */
+        return f80_from_f64(s, cpu_ld64(cpu, i->seg, ea));
+    default: /* m16int */
+        return f80_from_i64((int16_t)cpu_ld16(cpu, i->seg, ea));
+    }
+}
+
+/* FLD m32/m64real: conversion exceptions (SNaN, denormal) are pre-computation ones. */
+static void fpu_fld_conv(X86CPU *cpu, FloatX80 v, SFStatus *s)
+{
+    bool ovf, ok;
+
+    if (!fpu_push_check(cpu, &v, &ovf)) {
+        return;
+    }
+    if (ovf) {
+        fpu_push(cpu, v);
+        return;
+    }
+    ok = fpu_result_ok(cpu, s, false);
+    fpu_commit_flags(cpu, s, ok);
+    if (ok) {
+        fpu_push(cpu, v);
+    }
+}
+
+/* FST/FSTP to m32/m64 real or m16/m32/m64 int. kind: 0 m32real 1 m32int 2 m64real
+ * 3 m16int 4 m64int. */
+static void fpu_store_mem(X86CPU *cpu, const DecodedInsn *i, uint32_t ea, unsigned kind,
+                          bool pop)
+{
+    static const uint8_t size[5] = {4, 4, 8, 2, 8};
+    SFStatus s = fpu_sf(cpu);
+    uint64_t v;
+    bool ok;
+
+    s.adjust = false;
+    if (unlikely(fpu_empty(cpu, 0))) {
+        static const uint64_t indef[5] = {F32_DEFAULT_NAN, 0x80000000u, F64_DEFAULT_NAN,
+                                          0x8000u, 0x8000000000000000ull};
+
+        if (!(cpu->fpu.fcw & FSW_IE)) {
+            fpu_underflow(cpu);
+            return;
+        }
+        cpu_check_write(cpu, i->seg, ea, size[kind]);
+        v = indef[kind];
+        ok = true;
+        fpu_underflow(cpu);
+    } else {
+        FloatX80 x = fpu_get(cpu, 0);
+
+        switch (kind) {
+        case 0:
+            v = f80_to_f32(&s, x);
+            break;
+        case 2:
+            v = f80_to_f64(&s, x);
+            break;
+        case 1:
+            v = (uint32_t)f80_to_int(&s, x, 32, false);
+            break;
+        case 3:
+            v = (uint16_t)f80_to_int(&s, x, 16, false);
+            break;
+        default:
+            v = (uint64_t)f80_to_int(&s, x, 64, false);
+            break;
+        }
+        ok = fpu_result_ok(cpu, &s, true);
+        if (ok) {
+            cpu_check_write(cpu, i->seg, ea, size[kind]);
+        }
+        fpu_commit_flags(cpu, &s, ok);
+    }
+    if (!ok) {
+        return;
+    }
+    switch (size[kind]) {
+    case 2:
+        cpu_st16(cpu, i->seg, ea, (uint16_t)v);
+        break;
+    case 4:
+        cpu_st32(cpu, i->seg, ea, (uint32_t)v);
+        break;
+    default:
+        cpu_st64(cpu, i->seg, ea, v);
+        break;
+    }
+    if (pop) {
+        fpu_pop(cpu);
+    }
+}
+
+static void fpu_fbld(X86CPU *cpu, const DecodedInsn *i, uint32_t ea)
+{
+    uint64_t lo = cpu_ld64(cpu, i->seg, ea);
+    uint16_t hi = cpu_ld16(cpu, i->seg, ea + 8);
+    uint64_t v = 0;
+    FloatX80 r;
+
+    /* 18 BCD digits, most significant in byte 8; invalid digits give undefined results */
+    for (int d = 17; d >= 0; d--) {
+        unsigned digit = d >= 16 ? (hi >> ((d - 16) * 4)) & 0xf : (unsigned)(lo >> (d * 4)) & 0xf;
+        v = v * 10 + digit;
+    }
+    r = f80_from_i64((int64_t)v);
+    if (hi & 0x8000) {
+        r.se |= 0x8000;
+    }
+    fpu_push_value(cpu, r);
+}
+
+static void fpu_fbstp(X86CPU *cpu, const DecodedInsn *i, uint32_t ea)
+{
+    SFStatus s = fpu_sf(cpu);
+    uint64_t lo = 0;
+    uint16_t hi = 0;
+    bool ok = true;
+
+    if (fpu_empty(cpu, 0)) {
+        if (!fpu_underflow(cpu)) {
+            return;
+        }
+        s.flags = 0;
+        lo = 0xc000000000000000ull;
+        hi = 0xffff;
+    } else {
+        FloatX80 x = fpu_get(cpu, 0);
+        int64_t n = 0;
+        uint64_t m;
+
+        if (!f80_is_nan(x) && !f80_is_unsupported(x) && f80_exp(x) < 0x3fff + 63) {
+            n = f80_to_int(&s, x, 64, false);
+        } else {
+            s.flags |= SF_IE;
+        }
+        m = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+        if ((s.flags & SF_IE) || m > 999999999999999999ull) {
+            s.flags = (s.flags & ~SF_PE) | SF_IE;
+            s.c1 = false;
+            lo = 0xc000000000000000ull;
+            hi = 0xffff;
+        } else {
+            for (int d = 0; d < 18; d++) {
+                unsigned digit = (unsigned)(m % 10);
+
+                m /= 10;
+                if (d < 16) {
+                    lo |= (uint64_t)digit << (d * 4);
+                } else {
+                    hi |= (uint16_t)(digit << ((d - 16) * 4));
+                }
+            }
+            if (f80_sign(x)) {
+                hi |= 0x8000;
+            }
+        }
+        ok = fpu_result_ok(cpu, &s, true);
+    }
+    if (ok) {
+        cpu_check_write(cpu, i->seg, ea, 10);
+        cpu_st64(cpu, i->seg, ea, lo);
+        cpu_st16(cpu, i->seg, ea + 8, hi);
+    }
+    if (!fpu_empty(cpu, 0)) {
+        fpu_commit_flags(cpu, &s, ok);
+    }
+    if (ok) {
+        fpu_pop(cpu);
+    }
+}
+
+/* ---- FSAVE / FRSTOR ---- */
+
+static void fpu_fnsave(X86CPU *cpu, const DecodedInsn *i, uint32_t ea)
+{
+    bool op32 = i->osize == 4;
+    unsigned envsz = op32 ? 28 : 14;
+
+    cpu_check_write(cpu, i->seg, ea, envsz + 80);
+    fpu_store_env(cpu, i->seg, ea, op32);
+    for (unsigned r = 0; r < 8; r++) {
+        FloatX80 v = fpu_get(cpu, r);
+
+        cpu_st64(cpu, i->seg, ea + envsz + 10 * r, v.mant);
+        cpu_st16(cpu, i->seg, ea + envsz + 10 * r + 8, v.se);
+    }
+    fpu_init_state(cpu);
+}
+
+static void fpu_frstor(X86CPU *cpu, const DecodedInsn *i, uint32_t ea)
+{
+    bool op32 = i->osize == 4;
+    unsigned envsz = op32 ? 28 : 14;
+    FloatX80 st[8];
+
+    for (unsigned r = 0; r < 8; r++) {
+        st[r] = fpu_ld80(cpu, i->seg, ea + envsz + 10 * r);
+    }
+    fpu_load_env(cpu, i->seg, ea, op32);
+    for (unsigned r = 0; r < 8; r++) {
+        unsigned p = fpu_phys(cpu, r);
+
+        cpu->fpu.mant[p] = st[r].mant;
+        cpu->fpu.exp[p] = st[r].se;
+    }
+}
+
+/* ---- one-operand and special register instructions (D9 E0-FF) ---- */
+
+/* Constants rounded to 64 bits: the value is hi * 2^(e - 63) + a fraction of an ulp given
+ * by 'below' (the next 64 bits), so FLDPI & co. follow the rounding control. */
+static void fpu_load_const(X86CPU *cpu, unsigned which)
+{
+    static const struct {
+        uint64_t hi, below;
+        int32_t e;
+    } k[5] = {
+        {0xd49a784bcd1b8afeull, 0x492bf6ff4dafdb4cull, 1},  /* log2(10) */
+        {0xb8aa3b295c17f0bbull, 0xbe87fed0691d3e88ull, 0},  /* log2(e) */
+        {0xc90fdaa22168c234ull, 0xc4c6628b80dc1cd1ull, 1},  /* pi */
+        {0x9a209a84fbcff798ull, 0x8f8959ac0b7c9178ull, -2}, /* log10(2) */
+        {0xb17217f7d1cf79abull, 0xc9e3b39803f2f6afull, -1}, /* ln(2) */
+    };
+    FloatX80 v;
+
+    if (which == 0) {
+        v = f80_make(false, 0x3fff, 1ull << 63);
+    } else if (which == 6) {
+        v = f80_make(false, 0, 0);
+    } else {
+        SFStatus s = fpu_sf(cpu);
+
+        v = f80_round_pack(&s, false, k[which - 1].e, k[which - 1].hi, k[which - 1].below, 64);
+    }
+    fpu_push_value(cpu, v);
+}
+
+static void fpu_fxam(X86CPU *cpu)
+{
+    FloatX80 v = fpu_get(cpu, 0);
+    uint32_t e = f80_exp(v);
+    unsigned cc;
+
+    if (fpu_empty(cpu, 0)) {
+        cc = FSW_C3 | FSW_C0;
+    } else if (f80_is_unsupported(v)) {
+        cc = 0;
+    } else if (e == 0x7fff) {
+        cc = (v.mant << 1) ? FSW_C0 : FSW_C2 | FSW_C0;
+    } else if (e == 0) {
+        cc = v.mant ? FSW_C3 | FSW_C2 : FSW_C3;
+    } else {
+        cc = FSW_C2;
+    }
+    if (f80_sign(v)) {
+        cc |= FSW_C1;
+    }
+    fpu_set_cc(cpu, cc);
+}
+
+/* Unary operation on ST(0) with a full softfloat result. */
+static void fpu_unary(X86CPU *cpu, FloatX80 (*op)(SFStatus *, FloatX80))
+{
+    SFStatus s;
+    FloatX80 r;
+    bool ok;
+
+    if (fpu_empty(cpu, 0)) {
+        if (fpu_underflow(cpu)) {
+            fpu_set(cpu, 0, FPU_INDEFINITE);
+        }
+        return;
+    }
+    s = fpu_sf(cpu);
+    r = op(&s, fpu_get(cpu, 0));
+    ok = fpu_result_ok(cpu, &s, false);
+    fpu_commit_flags(cpu, &s, ok);
+    if (ok) {
+        fpu_set(cpu, 0, r);
+    }
+}
+
+static FloatX80 op_sqrt(SFStatus *s, FloatX80 a)
+{
+    return f80_sqrt(s, a);
+}
+
+static FloatX80 op_rndint(SFStatus *s, FloatX80 a)
+{
+    return f80_round_int(s, a);
+}
+
+static FloatX80 op_f2xm1(SFStatus *s, FloatX80 a)
+{
+    if (f80_is_nan(a) || f80_is_unsupported(a)) {
+        return f80_add(s, a, a);
+    }
+    if (f80_is_inf(a)) {
+        return f80_sign(a) ? f80_make(true, 0x3fff, 1ull << 63) : a;
+    }
+    if (f80_is_zero(a)) {
+        return a;
+    }
+    return fpu_f2xm1(s, a);
+}
+
+/* Two-operand instructions on ST(1), ST(0) that pop: FYL2X, FYL2XP1, FPATAN, FSCALE,
+ * FPREM(1) (no pop). */
+enum { B_FYL2X, B_FYL2XP1, B_FPATAN, B_FSCALE, B_FPREM, B_FPREM1 };
+
+static void fpu_binary_st1(X86CPU *cpu, int which)
+{
+    SFStatus s;
+    FloatX80 a, b, r;
+    unsigned quot = 0;
+    bool partial = false, ok, pop = which <= B_FPATAN;
+    unsigned dst = pop ? 1 : 0;
+
+    if (fpu_empty(cpu, 0) || fpu_empty(cpu, 1)) {
+        if (fpu_underflow(cpu)) {
+            fpu_set(cpu, dst, FPU_INDEFINITE);
+            if (pop) {
+                fpu_pop(cpu);
+            }
+        }
+        return;
+    }
+    s = fpu_sf(cpu);
+    s.prec = 64;
+    a = fpu_get(cpu, 0);
+    b = fpu_get(cpu, 1);
+    switch (which) {
+    case B_FYL2X:
+        r = fpu_fyl2x(&s, a, b, false);
+        break;
+    case B_FYL2XP1:
+        r = fpu_fyl2x(&s, a, b, true);
+        break;
+    case B_FPATAN:
+        r = fpu_fpatan(&s, b, a);
+        break;
+    case B_FSCALE:
+        r = f80_scale(&s, a, b);
+        break;
+    default:
+        r = f80_rem(&s, a, b, which == B_FPREM1, &quot, &partial);
+        break;
+    }
+    ok = fpu_result_ok(cpu, &s, false);
+    if (which >= B_FPREM) {
+        s.c1 = (quot & 1) != 0;
+    }
+    fpu_commit_flags(cpu, &s, ok);
+    if (!ok) {
+        return;
+    }
+    if (which >= B_FPREM) {
+        fpu_set_cc(cpu, (cpu->fpu.fsw & FSW_C1) | (partial ? FSW_C2 : 0) |
+                            ((quot & 4) ? FSW_C0 : 0) | ((quot & 2) ? FSW_C3 : 0));
+    }
+    fpu_set(cpu, dst, r);
+    if (pop) {
+        fpu_pop(cpu);
+    }
+}
+
+/* FXTRACT, FPTAN, FSINCOS: replace ST(0) and push a second result. */
+enum { P_FXTRACT, P_FPTAN, P_FSINCOS };
+
+static void fpu_push_pair(X86CPU *cpu, int which)
+{
+    SFStatus s;
+    FloatX80 x, r0, r1;
+    bool ok;
+
+    if (fpu_empty(cpu, 0)) {
+        if (fpu_underflow(cpu)) {
+            fpu_set(cpu, 0, FPU_INDEFINITE);
+            fpu_push_value(cpu, FPU_INDEFINITE);
+        }
+        return;
+    }
+    if (!fpu_empty(cpu, 7)) {
+        /* stack overflow: masked, ST(0) and the new top become the indefinite */
+        cpu->fpu.fsw |= FSW_IE | FSW_SF | FSW_C1;
+        if (!(cpu->fpu.fcw & FSW_IE)) {
+            cpu->fpu.fsw |= FSW_ES | FSW_B;
+            return;
+        }
+        fpu_set(cpu, 0, FPU_INDEFINITE);
+        fpu_push(cpu, FPU_INDEFINITE);
+        return;
+    }
+    s = fpu_sf(cpu);
+    s.prec = 64;
+    x = fpu_get(cpu, 0);
+    if (which == P_FXTRACT) {
+        r0 = f80_xtract(&s, x, &r1);
+    } else {
+        if (f80_is_nan(x) || f80_is_unsupported(x)) {
+            r0 = r1 = f80_add(&s, x, x);
+        } else if (f80_is_inf(x)) {
+            s.flags |= SF_IE;
+            r0 = r1 = FPU_INDEFINITE;
+        } else if (!fpu_trig_in_range(x)) {
+            fpu_set_cc(cpu, (cpu->fpu.fsw & FSW_CC & ~FSW_C1) | FSW_C2);
+            return;
+        } else if (f80_is_zero(x)) {
+            r0 = x; /* tan(0) = sin(0) = 0 with its sign; then 1.0 = cos(0) */
+            r1 = f80_make(false, 0x3fff, 1ull << 63);
+        } else if (which == P_FPTAN) {
+            r0 = fpu_tan(&s, x);
+            r1 = f80_make(false, 0x3fff, 1ull << 63);
+        } else {
+            fpu_sincos(&s, x, &r0, &r1);
+        }
+    }
+    ok = fpu_result_ok(cpu, &s, false);
+    fpu_commit_flags(cpu, &s, ok);
+    if (!ok) {
+        return;
+    }
+    if (which != P_FXTRACT) {
+        cpu->fpu.fsw &= (uint16_t)~FSW_C2;
+    }
+    /* FSINCOS: sin, then cos on top; FPTAN: tan, then 1.0; FXTRACT: exponent, then
+     * significand */
+    fpu_set(cpu, 0, r0);
+    fpu_push(cpu, r1);
+}
+
+static void fpu_sin_cos(X86CPU *cpu, bool cosine)
+{
+    SFStatus s;
+    FloatX80 x, sn, cs, r;
+    bool ok;
+
+    if (fpu_empty(cpu, 0)) {
+        if (fpu_underflow(cpu)) {
+            fpu_set(cpu, 0, FPU_INDEFINITE);
+        }
+        return;
+    }
+    s = fpu_sf(cpu);
+    s.prec = 64;
+    x = fpu_get(cpu, 0);
+    if (f80_is_nan(x) || f80_is_unsupported(x)) {
+        r = f80_add(&s, x, x);
+    } else if (f80_is_inf(x)) {
+        s.flags |= SF_IE;
+        r = FPU_INDEFINITE;
+    } else if (!fpu_trig_in_range(x)) {
+        fpu_set_cc(cpu, (cpu->fpu.fsw & FSW_CC & ~FSW_C1) | FSW_C2);
+        return;
+    } else if (f80_is_zero(x)) {
+        r = cosine ? f80_make(false, 0x3fff, 1ull << 63) : x;
+    } else {
+        fpu_sincos(&s, x, &sn, &cs);
+        r = cosine ? cs : sn;
+    }
+    ok = fpu_result_ok(cpu, &s, false);
+    fpu_commit_flags(cpu, &s, ok);
+    if (ok) {
+        cpu->fpu.fsw &= (uint16_t)~FSW_C2;
+        fpu_set(cpu, 0, r);
+    }
+}
+
+static void fpu_d9_special(X86CPU *cpu, unsigned modrm)
+{
+    switch (modrm) {
+    case 0xd0: /* FNOP */
+        break;
+    case 0xe0: /* FCHS */
+    case 0xe1: /* FABS */
+        if (fpu_empty(cpu, 0)) {
+            if (fpu_underflow(cpu)) {
+                fpu_set(cpu, 0, FPU_INDEFINITE);
+            }
+        } else {
+            FloatX80 v = fpu_get(cpu, 0);
+
+            v.se = modrm == 0xe0 ? v.se ^ 0x8000 : v.se & 0x7fff;
+            cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+            fpu_set(cpu, 0, v);
+        }
+        break;
+    case 0xe4: /* FTST */
+        fpu_compare(cpu, f80_make(false, 0, 0), false, false, false, 0);
+        break;
+    case 0xe5:
+        fpu_fxam(cpu);
+        break;
+    case 0xe8: case 0xe9: case 0xea: case 0xeb: case 0xec: case 0xed: case 0xee:
+        fpu_load_const(cpu, modrm - 0xe8);
+        break;
+    case 0xf0:
+        fpu_unary(cpu, op_f2xm1);
+        break;
+    case 0xf1:
+        fpu_binary_st1(cpu, B_FYL2X);
+        break;
+    case 0xf2:
+        fpu_push_pair(cpu, P_FPTAN);
+        break;
+    case 0xf3:
+        fpu_binary_st1(cpu, B_FPATAN);
+        break;
+    case 0xf4:
+        fpu_push_pair(cpu, P_FXTRACT);
+        break;
+    case 0xf5:
+        fpu_binary_st1(cpu, B_FPREM1);
+        break;
+    case 0xf6: /* FDECSTP */
+        fpu_set_top(cpu, fpu_top(cpu) - 1);
+        cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+        break;
+    case 0xf7: /* FINCSTP */
+        fpu_set_top(cpu, fpu_top(cpu) + 1);
+        cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+        break;
+    case 0xf8:
+        fpu_binary_st1(cpu, B_FPREM);
+        break;
+    case 0xf9:
+        fpu_binary_st1(cpu, B_FYL2XP1);
+        break;
+    case 0xfa:
+        fpu_unary(cpu, op_sqrt);
+        break;
+    case 0xfb:
+        fpu_push_pair(cpu, P_FSINCOS);
+        break;
+    case 0xfc:
+        fpu_unary(cpu, op_rndint);
+        break;
+    case 0xfd:
+        fpu_binary_st1(cpu, B_FSCALE);
+        break;
+    case 0xfe:
+        fpu_sin_cos(cpu, false);
+        break;
+    default:
+        fpu_sin_cos(cpu, true);
+        break;
+    }
+}
+
+static void fpu_fxch(X86CPU *cpu, unsigned n)
+{
+    FloatX80 a, b;
+
+    if (fpu_empty(cpu, 0) || fpu_empty(cpu, n)) {
+        if (!fpu_underflow(cpu)) {
+            return;
+        }
+        a = fpu_empty(cpu, 0) ? FPU_INDEFINITE : fpu_get(cpu, 0);
+        b = fpu_empty(cpu, n) ? FPU_INDEFINITE : fpu_get(cpu, n);
+    } else {
+        a = fpu_get(cpu, 0);
+        b = fpu_get(cpu, n);
+        cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+    }
+    fpu_set(cpu, 0, b);
+    fpu_set(cpu, n, a);
+}
+
+static void fpu_fcmov(X86CPU *cpu, unsigned opc, unsigned reg, unsigned n)
+{
+    static const uint8_t cc[4] = {2, 4, 6, 10}; /* B, E, BE, P */
+
+    if (fpu_empty(cpu, 0) || fpu_empty(cpu, n)) {
+        if (fpu_underflow(cpu)) {
+            fpu_set(cpu, 0, FPU_INDEFINITE);
+        }
+        return;
+    }
+    cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+    if (cpu_cond(cpu, cc[reg & 3] + (opc == 0xdb))) {
+        fpu_set(cpu, 0, fpu_get(cpu, n));
+    }
+}
+
+/* FST/FSTP ST(i) */
+static void fpu_fst_reg(X86CPU *cpu, unsigned n, bool pop)
+{
+    if (fpu_empty(cpu, 0)) {
+        if (!fpu_underflow(cpu)) {
+            return;
+        }
+        fpu_set(cpu, n, FPU_INDEFINITE);
+    } else {
+        cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+        fpu_set(cpu, n, fpu_get(cpu, 0));
+    }
+    if (pop) {
+        fpu_pop(cpu);
+    }
+}
+
+/* ---- register forms ---- */
+
+static void fpu_reg_form(X86CPU *cpu, const DecodedInsn *i)
+{
+    unsigned opc = i->opc, reg = (i->modrm >> 3) & 7, n = i->modrm & 7;
+
+    switch (opc) {
+    case 0xd8:
+        if (reg == 2 || reg == 3) {
+            fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), false, false, reg - 2);
+        } else {
+            fpu_arith_reg(cpu, reg, 0, n, false);
+        }
+        break;
+    case 0xd9:
+        if (reg == 0) { /* FLD ST(i) */
+            if (fpu_empty(cpu, n)) {
+                if (fpu_underflow(cpu)) {
+                    fpu_push_value(cpu, FPU_INDEFINITE);
+                }
+            } else {
+                fpu_push_value(cpu, fpu_get(cpu, n));
+            }
+        } else if (reg == 1) {
+            fpu_fxch(cpu, n);
+        } else {
+            fpu_d9_special(cpu, i->modrm);
+        }
+        break;
+    case 0xda:
+        if (i->modrm == 0xe9) { /* FUCOMPP */
+            fpu_compare(cpu, fpu_get(cpu, 1), fpu_empty(cpu, 1), true, false, 2);
+        } else {
+            fpu_fcmov(cpu, opc, reg, n);
+        }
+        break;
+    case 0xdb:
+        if (reg < 4) {
+            fpu_fcmov(cpu, opc, reg, n);
+        } else { /* FUCOMI (5), FCOMI (6) */
+            fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), reg == 5, true, 0);
+        }
+        break;
+    case 0xdc:
+        fpu_arith_reg(cpu, reg >= 4 ? reg ^ 1 : reg, n, 0, false);
+        break;
+    case 0xdd:
+        switch (reg) {
+        case 0: /* FFREE */
+            fpu_free_phys(cpu, fpu_phys(cpu, n));
+            break;
+        case 2:
+        case 3:
+            fpu_fst_reg(cpu, n, reg == 3);
+            break;
+        default: /* FUCOM (4), FUCOMP (5) */
+            fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), true, false, reg - 4);
+            break;
+        }
+        break;
+    case 0xde:
+        if (i->modrm == 0xd9) { /* FCOMPP */
+            fpu_compare(cpu, fpu_get(cpu, 1), fpu_empty(cpu, 1), false, false, 2);
+        } else {
+            fpu_arith_reg(cpu, reg >= 4 ? reg ^ 1 : reg, n, 0, true);
+        }
+        break;
+    default: /* DF: FUCOMIP (5), FCOMIP (6) */
+        fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), reg == 5, true, 1);
+        break;
+    }
+}
+
+/* ---- memory forms ---- */
+
+static void fpu_mem_form(X86CPU *cpu, const DecodedInsn *i, uint32_t ea)
+{
+    unsigned opc = i->opc, reg = (i->modrm >> 3) & 7;
+    SFStatus s = fpu_sf(cpu);
+    FloatX80 m;
+
+    switch (opc) {
+    case 0xd8: case 0xda: case 0xdc: case 0xde: {
+        /* arithmetic with m32real, m32int, m64real, m16int */
+        unsigned kind = (opc - 0xd8) >> 1;
+
+        m = fpu_load_mem(cpu, i, kind, &s, ea);
+        if (reg == 2 || reg == 3) {
+            if (!fpu_empty(cpu, 0) && (s.flags & ~cpu->fpu.fcw & (SF_IE | SF_DE))) {
+                fpu_commit_flags(cpu, &s, false);
+                return;
+            }
+            cpu->fpu.fsw |= s.flags;
+            fpu_compare(cpu, m, false, false, false, reg - 2);
+        } else {
+            fpu_arith_mem(cpu, reg, &s, m);
+        }
+        break;
+    }
+    case 0xd9:
+    case 0xdd:
+        switch (reg) {
+        case 0: /* FLD m32/m64 */
+            m = opc == 0xd9 ? f80_from_f32(&s, cpu_ld32(cpu, i->seg, ea))
+                            : f80_from_f64(&s, cpu_ld64(cpu, i->seg, ea));
+            fpu_fld_conv(cpu, m, &s);
+            break;
+        case 2:
+        case 3:
+            fpu_store_mem(cpu, i, ea, opc == 0xd9 ? 0 : 2, reg == 3);
+            break;
+        case 4:
+            if (opc == 0xd9) {
+                fpu_load_env(cpu, i->seg, ea, i->osize == 4);
+            } else {
+                fpu_frstor(cpu, i, ea);
+            }
+            break;
+        case 6:
+            if (opc == 0xd9) {
+                fpu_store_env(cpu, i->seg, ea, i->osize == 4);
+                cpu->fpu.fcw |= FCW_EXC_MASKS;
+                fpu_update_es(cpu);
+            } else {
+                fpu_fnsave(cpu, i, ea);
+            }
+            break;
+        default:
+            break;
+        }
+        break;
+    case 0xdb:
+        switch (reg) {
+        case 0:
+            fpu_push_value(cpu, f80_from_i64((int32_t)cpu_ld32(cpu, i->seg, ea)));
+            break;
+        case 2:
+        case 3:
+            fpu_store_mem(cpu, i, ea, 1, reg == 3);
+            break;
+        case 5:
+            fpu_push_value(cpu, fpu_ld80(cpu, i->seg, ea));
+            break;
+        default: /* 7: FSTP m80 */
+            if (fpu_empty(cpu, 0)) {
+                if (fpu_underflow(cpu)) {
+                    fpu_st80(cpu, i->seg, ea, FPU_INDEFINITE);
+                    fpu_pop(cpu);
+                }
+            } else {
+                fpu_st80(cpu, i->seg, ea, fpu_get(cpu, 0));
+                cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+                fpu_pop(cpu);
+            }
+            break;
+        }
+        break;
+    default: /* DF */
+        switch (reg) {
+        case 0:
+            fpu_push_value(cpu, f80_from_i64((int16_t)cpu_ld16(cpu, i->seg, ea)));
+            break;
+        case 2:
+        case 3:
+            fpu_store_mem(cpu, i, ea, 3, reg == 3);
+            break;
+        case 4:
+            fpu_fbld(cpu, i, ea);
+            break;
+        case 5:
+            fpu_push_value(cpu, f80_from_i64((int64_t)cpu_ld64(cpu, i->seg, ea)));
+            break;
+        case 6:
+            fpu_fbstp(cpu, i, ea);
+            break;
+        default:
+            fpu_store_mem(cpu, i, ea, 4, true);
+            break;
+        }
+        break;
+    }
+}
+
+/* Every x87 instruction of the table without a handler of its own. */
+void h_fpu(X86CPU *cpu, const DecodedInsn *i)
+{
+    unsigned reg = (i->modrm >> 3) & 7;
+    bool mem = (i->modrm >> 6) != 3;
+
+    fpu_nm_check(cpu);
+    /* FNSTENV and FNSAVE do not wait; everything else here does */
+    if (!(mem && (i->opc == 0xd9 || i->opc == 0xdd) && reg == 6)) {
+        fpu_check_pending(cpu);
+    }
+    if (mem) {
+        uint32_t ea = insn_ea(cpu, i);
+        bool control = (i->opc == 0xd9 || i->opc == 0xdd) && (reg == 4 || reg == 6);
+
+        if (!control) {
+            fpu_note(cpu, i, true, ea);
+        }
+        fpu_mem_form(cpu, i, ea);
+    } else {
+        fpu_note(cpu, i, false, 0);
+        fpu_reg_form(cpu, i);
+    }
+}
+
+/* WAIT/FWAIT: #NM if CR0.TS and CR0.MP; delivers a pending x87 exception. */
+void h_wait(X86CPU *cpu, const DecodedInsn *i)
+{
+    (void)i;
+    if ((cpu->cr[0] & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP)) {
+        cpu_raise_exception(cpu, EXC_NM, 0);
+    }
+    fpu_check_pending(cpu);
+}
+
+/* FNENI/FNDISI/FNSETPM: 8087/287 controls, executed as FNOP by a 387 and later. */
+void h_fnop287(X86CPU *cpu, const DecodedInsn *i)
+{
+    (void)i;
+    fpu_nm_check(cpu);
+}
+
+void h_fninit(X86CPU *cpu, const DecodedInsn *i)
+{
+    (void)i;
+    fpu_nm_check(cpu);
+    fpu_init_state(cpu);
+}
+
+/* FNCLEX clears the exception flags, SF, ES and B (FSW bits 0-7 and 15). */
+void h_fnclex(X86CPU *cpu, const DecodedInsn *i)
+{
+    (void)i;
+    fpu_nm_check(cpu);
+    cpu->fpu.fsw &= 0x7f00;
+}
+
+void h_fnstsw(X86CPU *cpu, const DecodedInsn *i)
+{
+    fpu_nm_check(cpu);
+    if (i->op[0].type == OT_REG) {
+        reg_write(cpu, R_EAX, 2, cpu->fpu.fsw);
+    } else {
+        cpu_st16(cpu, i->seg, insn_ea(cpu, i), cpu->fpu.fsw);
+    }
+}
+
+void h_fnstcw(X86CPU *cpu, const DecodedInsn *i)
+{
+    fpu_nm_check(cpu);
+    cpu_st16(cpu, i->seg, insn_ea(cpu, i), cpu->fpu.fcw);
+}
+
+/* FLDCW: bits 6 and 13-15 are reserved; P6 keeps bit 6 set and 13-15 clear. Unmasking a
+ * pending exception sets ES (delivered at the next waiting instruction). */
+void h_fldcw(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint16_t v;
+
+    fpu_nm_check(cpu);
+    fpu_check_pending(cpu);
+    v = cpu_ld16(cpu, i->seg, insn_ea(cpu, i));
+    cpu->fpu.fcw = (uint16_t)((v & 0x1f7f) | 0x40);
+    fpu_update_es(cpu);
+}

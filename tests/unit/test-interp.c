@@ -1,0 +1,460 @@
+/*
+ * Interpreter tests: hand-assembled real-mode programs (bytes with the assembly in a
+ * comment) run through cpu_exec() on a fake bus with 1 MiB of RAM, checking registers,
+ * flags and memory. Code is loaded at 0100:0000 (physical 0x1000), the stack is
+ * 0000:8000, and exception/interrupt vectors point at a HLT at 0200:0000.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cpu/helper.h"
+
+#define RAM_SIZE (1u << 20)
+#define CODE 0x1000u
+#define HANDLER 0x2000u
+
+static uint8_t *ram;
+static int irq_vector = 0x20;
+static unsigned pass, fail;
+
+static uint8_t *bus_map_page(void *opaque, uint64_t paddr, bool write)
+{
+    return paddr < RAM_SIZE ? ram + (paddr & ~0xfffull) : NULL;
+}
+
+static uint64_t bus_mem_read(void *opaque, uint64_t paddr, unsigned size)
+{
+    return ~0ull >> (64 - 8 * size);
+}
+
+static void bus_mem_write(void *opaque, uint64_t paddr, uint64_t val, unsigned size)
+{
+}
+
+static uint32_t bus_io_read(void *opaque, uint16_t port, unsigned size)
+{
+    return 0x5a5a5a5au;
+}
+
+static void bus_io_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
+{
+}
+
+static int bus_intr_ack(void *opaque, int cpu_index)
+{
+    return irq_vector;
+}
+
+static int64_t bus_clock_ns(void *opaque)
+{
+    return 0;
+}
+
+static const CPUBusOps bus = {
+    .map_page = bus_map_page,
+    .mem_read = bus_mem_read,
+    .mem_write = bus_mem_write,
+    .io_read = bus_io_read,
+    .io_write = bus_io_write,
+    .intr_ack = bus_intr_ack,
+    .clock_ns = bus_clock_ns,
+};
+
+#define CHECK(name, cond)                                                                         \
+    do {                                                                                          \
+        if (cond) {                                                                               \
+            pass++;                                                                               \
+        } else {                                                                                  \
+            fail++;                                                                               \
+            printf("FAIL %s: %s (line %d)\n", name, #cond, __LINE__);                             \
+        }                                                                                         \
+    } while (0)
+
+static void set_vector(int v, uint16_t seg, uint16_t off)
+{
+    stw_le_p(ram + v * 4, off);
+    stw_le_p(ram + v * 4 + 2, seg);
+}
+
+/* Reset the CPU, load hex code at 0100:0000 and point every vector at the HLT handler. */
+static void load(X86CPU *cpu, const char *hex)
+{
+    size_t n = 0;
+
+    memset(ram, 0, RAM_SIZE);
+    while (hex[0] && hex[1]) {
+        unsigned v;
+
+        if (hex[0] == ' ') {
+            hex++;
+            continue;
+        }
+        sscanf(hex, "%2x", &v);
+        ram[CODE + n++] = (uint8_t)v;
+        hex += 2;
+    }
+    for (int v = 0; v < 256; v++) {
+        set_vector(v, HANDLER >> 4, 0);
+    }
+    ram[HANDLER] = 0xf4; /* hlt */
+    cpu_reset(cpu);
+    cpu_flush_caches(cpu);
+    cpu_set_irq(cpu, false);
+    cpu_load_seg_real(cpu, R_CS, CODE >> 4);
+    cpu_load_seg_real(cpu, R_DS, 0);
+    cpu_load_seg_real(cpu, R_ES, 0);
+    cpu_load_seg_real(cpu, R_SS, 0);
+    cpu->regs[R_ESP] = 0x8000;
+    cpu->eip = 0;
+}
+
+static CPUExitReason run(X86CPU *cpu)
+{
+    CPUExitReason r = CPU_EXIT_BUDGET;
+
+    for (int k = 0; k < 1000 && r == CPU_EXIT_BUDGET; k++) {
+        r = cpu_exec(cpu, 10000);
+    }
+    return r;
+}
+
+static uint32_t flags(X86CPU *cpu)
+{
+    return cpu_get_eflags(cpu);
+}
+
+/* In the handler: HLT retired at 0200:0001. */
+static bool in_handler(X86CPU *cpu)
+{
+    return cpu->seg[R_CS].selector == (HANDLER >> 4) && cpu->eip == 1;
+}
+
+static void test_add_sub(X86CPU *cpu)
+{
+    load(cpu, "b07f 0401 f4"); /* mov al,0x7f; add al,1; hlt */
+    run(cpu);
+    CHECK("add 7f+1", (cpu->regs[R_EAX] & 0xff) == 0x80);
+    CHECK("add 7f+1 flags", (flags(cpu) & CC_ALL) == (CC_O | CC_S | CC_A));
+
+    load(cpu, "b0ff 0401 f4"); /* mov al,0xff; add al,1 */
+    run(cpu);
+    CHECK("add ff+1", (cpu->regs[R_EAX] & 0xff) == 0 &&
+                          (flags(cpu) & CC_ALL) == (CC_C | CC_Z | CC_A | CC_P));
+
+    load(cpu, "f9 b0ff 1400 f4"); /* stc; mov al,0xff; adc al,0 */
+    run(cpu);
+    CHECK("adc ff+0+1", (cpu->regs[R_EAX] & 0xff) == 0 && (flags(cpu) & (CC_C | CC_Z | CC_O)) ==
+                                                              (CC_C | CC_Z));
+
+    load(cpu, "f9 b07f 1400 f4"); /* stc; mov al,0x7f; adc al,0 */
+    run(cpu);
+    CHECK("adc 7f+0+1 OF", (cpu->regs[R_EAX] & 0xff) == 0x80 && (flags(cpu) & CC_O) &&
+                               !(flags(cpu) & CC_C));
+
+    load(cpu, "b000 2c01 f4"); /* mov al,0; sub al,1 */
+    run(cpu);
+    CHECK("sub 0-1", (cpu->regs[R_EAX] & 0xff) == 0xff &&
+                         (flags(cpu) & CC_ALL) == (CC_C | CC_S | CC_A | CC_P));
+
+    load(cpu, "f9 b080 1c00 f4"); /* stc; mov al,0x80; sbb al,0 */
+    run(cpu);
+    CHECK("sbb 80-0-1", (cpu->regs[R_EAX] & 0xff) == 0x7f && (flags(cpu) & CC_O) &&
+                            !(flags(cpu) & CC_C));
+
+    load(cpu, "f9 b0ff fec0 f4"); /* stc; mov al,0xff; inc al */
+    run(cpu);
+    CHECK("inc keeps CF", (cpu->regs[R_EAX] & 0xff) == 0 && (flags(cpu) & (CC_C | CC_Z | CC_O)) ==
+                                                                (CC_C | CC_Z));
+
+    /* mov ax,5; cmp ax,7; jl +2; mov al,1; hlt  -> jump taken, al stays 5 */
+    load(cpu, "b80500 3d0700 7c02 b001 f4");
+    run(cpu);
+    CHECK("cmp/jl", (cpu->regs[R_EAX] & 0xffff) == 5);
+
+    load(cpu, "b015 0427 27 f4"); /* mov al,0x15; add al,0x27; daa */
+    run(cpu);
+    CHECK("daa", (cpu->regs[R_EAX] & 0xff) == 0x42);
+
+    /* mov bx,5; imul ax,bx,-3 */
+    load(cpu, "bb0500 6bc3fd f4");
+    run(cpu);
+    CHECK("imul3", (cpu->regs[R_EAX] & 0xffff) == 0xfff1 && !(flags(cpu) & (CC_C | CC_O)));
+
+    /* mov ax,-7; cwd; mov bx,2; idiv bx */
+    load(cpu, "b8f9ff 99 bb0200 f7fb f4");
+    run(cpu);
+    CHECK("idiv", (cpu->regs[R_EAX] & 0xffff) == 0xfffd && (cpu->regs[R_EDX] & 0xffff) == 0xffff);
+
+    /* mov ax,1; mov bx,2; xadd ax,bx */
+    load(cpu, "b80100 bb0200 0fc1d8 f4");
+    run(cpu);
+    CHECK("xadd", (cpu->regs[R_EAX] & 0xffff) == 3 && (cpu->regs[R_EBX] & 0xffff) == 1);
+
+    /* mov ax,0x1234; mov bx,0; bsf ax,bx: ZF=1, ax unchanged */
+    load(cpu, "b83412 bb0000 0fbcc3 f4");
+    run(cpu);
+    CHECK("bsf 0", (cpu->regs[R_EAX] & 0xffff) == 0x1234 && (flags(cpu) & CC_Z));
+    /* mov bx,0x0900; bsr ax,bx -> 11 */
+    load(cpu, "bb0009 0fbdc3 f4");
+    run(cpu);
+    CHECK("bsr", (cpu->regs[R_EAX] & 0xffff) == 11 && !(flags(cpu) & CC_Z));
+}
+
+static void test_shifts(X86CPU *cpu)
+{
+    load(cpu, "b081 d0e0 f4"); /* mov al,0x81; shl al,1 */
+    run(cpu);
+    CHECK("shl", (cpu->regs[R_EAX] & 0xff) == 0x02 && (flags(cpu) & (CC_C | CC_O)) == (CC_C | CC_O));
+
+    load(cpu, "f9 b001 d0d8 f4"); /* stc; mov al,1; rcr al,1 */
+    run(cpu);
+    CHECK("rcr", (cpu->regs[R_EAX] & 0xff) == 0x80 && (flags(cpu) & (CC_C | CC_O)) == (CC_C | CC_O));
+
+    load(cpu, "b081 b109 d2c0 f4"); /* mov al,0x81; mov cl,9; rol al,cl (mod 8 = 1) */
+    run(cpu);
+    CHECK("rol 9", (cpu->regs[R_EAX] & 0xff) == 0x03 && (flags(cpu) & CC_C));
+
+    load(cpu, "f8 b001 b109 d2d0 f4"); /* clc; mov al,1; mov cl,9; rcl al,cl (mod 9 = 0) */
+    run(cpu);
+    CHECK("rcl 9 = identity", (cpu->regs[R_EAX] & 0xff) == 0x01 && !(flags(cpu) & CC_C));
+
+    load(cpu, "b80100 b121 d3e0 f4"); /* mov ax,1; mov cl,33; shl ax,cl (masked: 1) */
+    run(cpu);
+    CHECK("shl count mask", (cpu->regs[R_EAX] & 0xffff) == 2);
+
+    load(cpu, "b080 c0f807 f4"); /* mov al,0x80; sar al,7 */
+    run(cpu);
+    CHECK("sar", (cpu->regs[R_EAX] & 0xff) == 0xff && !(flags(cpu) & CC_C));
+
+    /* mov eax,0x12345678; mov edx,0x9abcdef0; shld eax,edx,8 */
+    load(cpu, "66b878563412 66baf0debc9a 660fa4d008 f4");
+    run(cpu);
+    CHECK("shld", cpu->regs[R_EAX] == 0x3456789a && !(flags(cpu) & CC_C));
+
+    /* shrd eax,edx,4 with eax=0x12345678, edx=0xf: 0xf1234567, CF = bit 3 of eax = 1 */
+    load(cpu, "66b878563412 66ba0f000000 660facd004 f4");
+    run(cpu);
+    CHECK("shrd", cpu->regs[R_EAX] == 0xf1234567 && (flags(cpu) & CC_C));
+}
+
+static void test_div_fault(X86CPU *cpu)
+{
+    load(cpu, "b83412 b300 f6f3 f4"); /* mov ax,0x1234; mov bl,0; div bl */
+    CHECK("div0 halts in handler", run(cpu) == CPU_EXIT_HALTED && in_handler(cpu));
+    CHECK("div0 frame IP", lduw_le_p(ram + 0x7ffa) == 5 && lduw_le_p(ram + 0x7ffc) == 0x100);
+    CHECK("div0 regs kept", (cpu->regs[R_EAX] & 0xffff) == 0x1234);
+
+    load(cpu, "b80010 b302 f6f3 f4"); /* mov ax,0x1000; mov bl,2; div bl: quotient overflow */
+    run(cpu);
+    CHECK("div overflow -> #DE", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 5);
+
+    load(cpu, "d400 f4"); /* aam 0 */
+    run(cpu);
+    CHECK("aam 0 -> #DE", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 0);
+
+    /* bound ax,[0x3000] with bounds 10..20 and ax = 30 -> #BR */
+    load(cpu, "b81e00 62060030 f4");
+    stw_le_p(ram + 0x3000, 10);
+    stw_le_p(ram + 0x3002, 20);
+    set_vector(EXC_BR, 0x300, 0);
+    ram[0x3000 + 0x10] = 0xf4;
+    run(cpu);
+    CHECK("bound -> #BR", cpu->seg[R_CS].selector == 0x300 && lduw_le_p(ram + 0x7ffa) == 3);
+
+    load(cpu, "0f0b"); /* ud2 */
+    run(cpu);
+    CHECK("ud2 -> #UD", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 0);
+}
+
+/* REP MOVSB with 32-bit addresses that runs off the 64 KiB DS limit after 4 bytes. */
+static void test_rep_fault(X86CPU *cpu)
+{
+    /* mov esi,0xfffc; mov edi,0x3000; mov ecx,8; a32 rep movsb; hlt */
+    load(cpu, "66befcff0000 66bf00300000 66b908000000 67f3a4 f4");
+    ram[0xfffc] = 1;
+    ram[0xfffd] = 2;
+    ram[0xfffe] = 3;
+    ram[0xffff] = 4;
+    run(cpu);
+    CHECK("rep fault -> #GP handler", in_handler(cpu));
+    CHECK("rep fault commits per element", cpu->regs[R_ECX] == 4 && cpu->regs[R_ESI] == 0x10000 &&
+                                               cpu->regs[R_EDI] == 0x3004);
+    CHECK("rep fault copied", ldl_le_p(ram + 0x3000) == 0x04030201);
+    CHECK("rep fault frame IP", lduw_le_p(ram + 0x7ffa) == 18);
+
+    /* A long REP STOSB (more than one burst): mov cx,5000; mov di,0x4000; mov al,7; rep stosb */
+    load(cpu, "b98813 bf0040 b007 f3aa f4");
+    run(cpu);
+    CHECK("rep stosb long", (cpu->regs[R_ECX] & 0xffff) == 0 && ram[0x4000] == 7 &&
+                                ram[0x4000 + 4999] == 7 && ram[0x4000 + 5000] == 0);
+    CHECK("rep stosb di", (cpu->regs[R_EDI] & 0xffff) == 0x4000 + 5000);
+
+    /* repne scasb: find 0x42 in "abcB..." at 0x3000 */
+    load(cpu, "bf0030 b91000 b042 f2ae f4");
+    memcpy(ram + 0x3000, "abc\x42xyz", 7);
+    run(cpu);
+    CHECK("repne scasb", (cpu->regs[R_EDI] & 0xffff) == 0x3004 && (cpu->regs[R_ECX] & 0xffff) == 12 &&
+                             (flags(cpu) & CC_Z));
+}
+
+/* Code that patches the immediate of an instruction later in the same block. */
+static void test_smc(X86CPU *cpu)
+{
+    /* mov ax,cs; mov ds,ax; mov byte [0x000a],0x42; mov al,0; hlt */
+    load(cpu, "8cc8 8ed8 c6060a0042 b000 f4");
+    run(cpu);
+    CHECK("smc same block", (cpu->regs[R_EAX] & 0xff) == 0x42);
+
+    /* Loop twice over a block whose immediate is patched after its first run:
+     * 0: mov bx,0 / 3: mov al,1 / 5: add bl,al / 7: mov byte cs:[0x0004],5 /
+     * 13: inc cx / 14: cmp cx,2 / 17: jne 3 / 19: hlt
+     * second pass adds 5 -> bl = 6 */
+    load(cpu, "bb0000 b001 00c3 2ec606040005 41 83f902 75f0 f4");
+    cpu->regs[R_ECX] = 0;
+    run(cpu);
+    CHECK("smc executed block", (cpu->regs[R_EBX] & 0xff) == 6);
+}
+
+static void test_interrupts(X86CPU *cpu)
+{
+    /* sti; jmp $ */
+    load(cpu, "fb ebfe");
+    CHECK("busy loop runs budget", cpu_exec(cpu, 100) == CPU_EXIT_BUDGET);
+    cpu_set_irq(cpu, true);
+    run(cpu);
+    CHECK("irq delivered", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 1);
+    CHECK("irq frame has IF", lduw_le_p(ram + 0x7ffe) & EF_IF);
+    CHECK("handler runs with IF=0", !(flags(cpu) & EF_IF));
+    cpu_set_irq(cpu, false);
+
+    /* With an IRQ pending: sti; hlt. The STI shadow lets HLT execute, then the IRQ wakes. */
+    load(cpu, "fb f4 ebfe");
+    cpu_set_irq(cpu, true);
+    run(cpu);
+    CHECK("sti shadow", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 2);
+    cpu_set_irq(cpu, false);
+
+    /* hlt with IF=0 stays halted */
+    load(cpu, "fa f4");
+    CHECK("hlt", run(cpu) == CPU_EXIT_HALTED && cpu->eip == 2);
+    CHECK("hlt again", cpu_exec(cpu, 100) == CPU_EXIT_HALTED);
+
+    /* int 0x21 */
+    set_vector(0x21, 0x300, 0);
+    load(cpu, "cd21 f4");
+    set_vector(0x21, 0x300, 0);
+    ram[0x3000] = 0xf4;
+    run(cpu);
+    CHECK("int n", cpu->seg[R_CS].selector == 0x300 && lduw_le_p(ram + 0x7ffa) == 2);
+}
+
+static void test_exec_control(X86CPU *cpu)
+{
+    uint64_t ic;
+
+    load(cpu, "90909090909090909090 f4");
+    ic = cpu->icount;
+    CHECK("budget", cpu_exec(cpu, 3) == CPU_EXIT_BUDGET && cpu->eip == 3 && cpu->icount == ic + 3);
+    CHECK("budget 2", cpu_exec(cpu, 4) == CPU_EXIT_BUDGET && cpu->eip == 7 && cpu->icount == ic + 7);
+    CHECK("to hlt", cpu_exec(cpu, 100) == CPU_EXIT_HALTED && cpu->icount == ic + 11);
+
+    /* pushf; pop ax; or ax,0x100; push ax; popf; nop; nop; hlt -> #DB after the first nop */
+    load(cpu, "9c 58 0d0001 50 9d 90 90 f4");
+    run(cpu);
+    CHECK("TF trap", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 8);
+    CHECK("DR6.BS", cpu->dr[6] & DR6_BS);
+
+    /* gdb breakpoint before the third nop, then continue over it */
+    load(cpu, "90 90 90 90 f4");
+    cpu_breakpoint_insert(cpu, BP_SOFT, CODE + 2, 1);
+    CHECK("breakpoint", cpu_exec(cpu, 100) == CPU_EXIT_DEBUG && cpu->eip == 2);
+    CHECK("continue", cpu_exec(cpu, 100) == CPU_EXIT_HALTED && cpu->eip == 5);
+    cpu_breakpoint_remove_all(cpu);
+
+    /* single step */
+    load(cpu, "90 90 f4");
+    cpu->single_step = true;
+    CHECK("single step", cpu_exec(cpu, 100) == CPU_EXIT_DEBUG && cpu->eip == 1);
+    cpu->single_step = false;
+}
+
+static void test_misc(X86CPU *cpu)
+{
+    /* mov bx,0x3004; mov ax,-1; bt [bx],ax -> bit 15 of the word at 0x3002 */
+    load(cpu, "bb0430 b8ffff 0fa307 f4");
+    stw_le_p(ram + 0x3002, 0x8000);
+    run(cpu);
+    CHECK("bt negative offset", flags(cpu) & CC_C);
+
+    /* mov bx,0x3004; mov ax,-2; bts [bx],ax -> sets bit 14 of the word at 0x3002 */
+    load(cpu, "bb0430 b8feff 0fab07 f4");
+    run(cpu);
+    CHECK("bts negative offset", lduw_le_p(ram + 0x3002) == 0x4000 && !(flags(cpu) & CC_C));
+
+    /* cmpxchg8b [0x3000] with EDX:EAX == memory */
+    load(cpu, "66b844332211 66ba88776655 66bb01000000 66b902000000 0fc70e0030 f4");
+    stq_le_p(ram + 0x3000, 0x5566778811223344ull);
+    run(cpu);
+    CHECK("cmpxchg8b", ldq_le_p(ram + 0x3000) == 0x0000000200000001ull && (flags(cpu) & CC_Z));
+
+    /* mov bp,0x7100; enter 4,2 */
+    load(cpu, "bd0071 c8040002 f4");
+    stw_le_p(ram + 0x70fe, 0xabcd);
+    run(cpu);
+    CHECK("enter nested", (cpu->regs[R_EBP] & 0xffff) == 0x7ffe &&
+                              (cpu->regs[R_ESP] & 0xffff) == 0x7ff6 &&
+                              lduw_le_p(ram + 0x7ffc) == 0xabcd && lduw_le_p(ram + 0x7ffa) == 0x7ffe);
+
+    /* mov ax,1; mov cx,2; pusha; mov ax,9; popa */
+    load(cpu, "b80100 b90200 60 b80900 61 f4");
+    run(cpu);
+    CHECK("pusha/popa", (cpu->regs[R_EAX] & 0xffff) == 1 && (cpu->regs[R_ECX] & 0xffff) == 2 &&
+                            (cpu->regs[R_ESP] & 0xffff) == 0x8000);
+
+    /* mov cx,5; xor ax,ax; l: inc ax; loop l */
+    load(cpu, "b90500 31c0 40 e2fd f4");
+    run(cpu);
+    CHECK("loop", (cpu->regs[R_EAX] & 0xffff) == 5 && (cpu->regs[R_ECX] & 0xffff) == 0);
+
+    /* call 3; hlt; (3:) ret -> back to hlt at 3? layout: call +1; hlt; ret */
+    load(cpu, "e80100 f4 c3");
+    run(cpu);
+    CHECK("call/ret", cpu->eip == 4 && (cpu->regs[R_ESP] & 0xffff) == 0x8000);
+
+    /* in al,0x60 reads the bus */
+    load(cpu, "e460 f4");
+    run(cpu);
+    CHECK("in", (cpu->regs[R_EAX] & 0xff) == 0x5a);
+
+    /* lahf after stc */
+    load(cpu, "f9 9f f4");
+    run(cpu);
+    CHECK("lahf", ((cpu->regs[R_EAX] >> 8) & 0xd7) == (CC_C | EF_FIXED1 | (flags(cpu) & 0xd4)));
+
+    /* fninit; fnstsw ax; fnstcw [0x3000] */
+    load(cpu, "dbe3 dfe0 d93e0030 f4");
+    run(cpu);
+    CHECK("fpu probe", (cpu->regs[R_EAX] & 0xffff) == 0 && lduw_le_p(ram + 0x3000) == 0x037f);
+}
+
+int main(void)
+{
+    const CPUModel *model = cpu_model_find("pentium2");
+    X86CPU *cpu;
+
+    ram = xalloc_pages(RAM_SIZE);
+    cpu = cpu_new(model, 0, &bus, NULL);
+    test_add_sub(cpu);
+    test_shifts(cpu);
+    test_div_fault(cpu);
+    test_rep_fault(cpu);
+    test_smc(cpu);
+    test_interrupts(cpu);
+    test_exec_control(cpu);
+    test_misc(cpu);
+    block_cache_free(cpu);
+    cpu_free(cpu);
+    xfree_pages(ram, RAM_SIZE);
+    printf("%u passed, %u failed\n", pass, fail);
+    return fail ? 1 : 0;
+}
