@@ -127,6 +127,21 @@ static void norm128(Val *v)
 
 /* ---- rounding ---- */
 
+/* Round away the bits r (bit 63 = half an ulp, the rest sticky)? odd: the kept LSB. */
+static inline bool round_up(unsigned mode, bool sign, uint64_t r, bool odd)
+{
+    switch (mode) {
+    case SF_RN:
+        return r > 0x8000000000000000ull || (r == 0x8000000000000000ull && odd);
+    case SF_RD:
+        return sign && r;
+    case SF_RU:
+        return !sign && r;
+    default:
+        return false;
+    }
+}
+
 /*
  * Round v (K_FINITE, normalised) to prec bits for a format with the given bias and
  * all-ones exponent. Returns the significand (integer bit explicit; clear for a
@@ -144,36 +159,35 @@ static uint64_t round_core(SFStatus *s, int32_t bias, int32_t emax, int prec, bo
 
     s->c1 = false;
     if (E <= 0) {
-        if (s->x87 && s->adjust && !(s->masks & SF_UE)) {
+        /*
+         * Tininess is detected after rounding: a value just below the smallest normal
+         * that rounds up to it (with an unbounded exponent) is not tiny.
+         */
+        bool is_tiny = true;
+
+        if (E == 0) {
+            uint64_t r0 = prec >= 64 ? lo : (((hi & rmask) << prec) | (lo != 0));
+            bool inc0 = round_up(s->round, sign, r0, (hi & lsb) != 0);
+
+            is_tiny = !(inc0 && (hi | rmask) == ~0ull);
+        }
+        if (is_tiny && s->x87 && s->adjust && !(s->masks & SF_UE)) {
             E += 24576;
             fl |= SF_UE;
         }
         if (E <= 0) {
-            if (!s->x87 && s->ftz && (s->masks & SF_UE)) {
+            if (is_tiny && !s->x87 && s->ftz && (s->masks & SF_UE)) {
                 s->flags |= SF_UE | SF_PE;
                 *eout = 0;
                 return 0;
             }
-            tiny = true;
+            tiny = is_tiny;
             shr128_jam(&hi, &lo, (uint32_t)(1 - E) > 200 ? 200 : (uint32_t)(1 - E));
             E = 0;
         }
     }
     r = prec >= 64 ? lo : (((hi & rmask) << prec) | (lo != 0));
-    switch (s->round) {
-    case SF_RN:
-        inc = r > 0x8000000000000000ull || (r == 0x8000000000000000ull && (hi & lsb));
-        break;
-    case SF_RD:
-        inc = sign && r;
-        break;
-    case SF_RU:
-        inc = !sign && r;
-        break;
-    default:
-        inc = false;
-        break;
-    }
+    inc = round_up(s->round, sign, r, (hi & lsb) != 0);
     hi &= ~rmask;
     if (inc) {
         hi += lsb;

@@ -3,7 +3,7 @@
  * and for SSE/SSE2 (binary32, binary64), written for x86's rules:
  *
  * - Exception flags use the bit positions shared by the x87 FSW and MXCSR (SF_IE..SF_PE).
- * - Tininess is detected before rounding (as on every Intel x87/SSE unit); a masked
+ * - Tininess is detected after rounding (as on every x87/SSE unit); a masked
  *   underflow is signalled only when the denormalised result is also inexact.
  * - x87 mode (SFStatus.x87): 80-bit operands may be pseudo-denormals (accepted, DE),
  *   unnormals, pseudo-NaNs and pseudo-infinities (unsupported: IE, default NaN). NaN

@@ -20,7 +20,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hw/boot/boot.h"
 #include "hw/devices.h"
+#include "hw/intc/apic.h"
+#include "hw/nvram/fw_cfg.h"
 #include "util/log.h"
 
 #define RAM_MAX (0xe0000000ull)          /* RAM above the PCI hole is not supported */
@@ -45,6 +48,10 @@ struct Machine {
     X86CPU *cpus[MAX_CPUS];
     int nb_cpus;
     X86CPU *running; /* vCPU inside cpu_exec(), else NULL */
+    struct ApicState *apic;     /* local APICs (hw/intc/apic.c) */
+    struct IOAPICState *ioapic;
+    struct LinuxImage *linux_img;   /* -kernel bzImage (hw/boot/linux.c) */
+    struct MultibootImage *mb;      /* -kernel Multiboot image (hw/boot/multiboot.c) */
 
     bool reset_requested;
     bool shutdown_requested;
@@ -111,6 +118,9 @@ static int bus_intr_ack(void *opaque, int cpu_index)
 {
     Machine *m = opaque;
 
+    if (m->apic) {
+        return apic_intr_ack(m->apic, cpu_index);
+    }
     /* Without local APICs only the BSP's INTR pin is wired (to the 8259). */
     if (cpu_index != 0 || !m->board.pic) {
         log_mask_printf(LOG_GUEST_ERRORS, "intr_ack from cpu %d with no interrupt source\n",
@@ -127,12 +137,22 @@ static int64_t bus_clock_ns(void *opaque)
 
 static bool bus_msr_read(void *opaque, int cpu_index, uint32_t msr, uint64_t *val)
 {
+    Machine *m = opaque;
+
+    if (m->apic && apic_msr_read(m->apic, cpu_index, msr, val)) {
+        return true;
+    }
     log_mask_printf(LOG_UNIMP, "rdmsr 0x%08x: not implemented by the machine (#GP)\n", msr);
     return false;
 }
 
 static bool bus_msr_write(void *opaque, int cpu_index, uint32_t msr, uint64_t val)
 {
+    Machine *m = opaque;
+
+    if (m->apic && apic_msr_write(m->apic, cpu_index, msr, val)) {
+        return true;
+    }
     log_mask_printf(LOG_UNIMP, "wrmsr 0x%08x <- 0x%llx: not implemented by the machine (#GP)\n",
                     msr, (unsigned long long)val);
     return false;
@@ -174,9 +194,66 @@ static void pc_cpu_intr(void *opaque, int n, int level)
 {
     Machine *m = opaque;
 
-    if (m->nb_cpus > 0) {
+    if (m->apic) {
+        /* The 8259's INTR goes to every LINT0 and to I/O APIC pin 0 (hw/intc/apic.h). */
+        apic_set_pic_intr(m->apic, level != 0);
+        if (m->ioapic) {
+            ioapic_set_gsi(m->ioapic, 0, level);
+        }
+    } else if (m->nb_cpus > 0) {
         cpu_set_irq(m->cpus[0], level != 0);
     }
+}
+
+/* ---- local APIC hooks: how the APICs reach the vCPUs ---- */
+
+static void pc_apic_set_intr(void *opaque, int cpu, bool level)
+{
+    Machine *m = opaque;
+
+    if (cpu >= 0 && cpu < m->nb_cpus) {
+        cpu_set_irq(m->cpus[cpu], level);
+    }
+}
+
+static void pc_apic_event(void *opaque, int cpu, ApicEvent ev, uint8_t vector)
+{
+    Machine *m = opaque;
+    static const uint32_t bits[] = {
+        [APIC_EV_NMI] = CPU_INTERRUPT_NMI,
+        [APIC_EV_SMI] = CPU_INTERRUPT_SMI,
+        [APIC_EV_INIT] = CPU_INTERRUPT_INIT,
+        [APIC_EV_SIPI] = CPU_INTERRUPT_SIPI,
+    };
+
+    if (cpu < 0 || cpu >= m->nb_cpus) {
+        return;
+    }
+    if (ev == APIC_EV_SIPI) {
+        m->cpus[cpu]->sipi_vector = vector;
+    }
+    cpu_interrupt(m->cpus[cpu], bits[ev]);
+}
+
+static int pc_apic_pic_ack(void *opaque)
+{
+    Machine *m = opaque;
+
+    return m->board.pic ? pic_intr_ack(m->board.pic) : 0x0f;
+}
+
+static int pc_apic_current_cpu(void *opaque)
+{
+    Machine *m = opaque;
+
+    return m->running ? m->running->cpu_index : 0;
+}
+
+static uint64_t pc_apic_tsc(void *opaque, int cpu, int64_t now_ns)
+{
+    Machine *m = opaque;
+
+    return (uint64_t)now_ns + (cpu >= 0 && cpu < m->nb_cpus ? m->cpus[cpu]->tsc_offset : 0);
 }
 
 /* Make the running vCPU return from cpu_exec at its next block boundary. */
@@ -211,6 +288,14 @@ static void pc_board_shutdown(void *opaque, int status)
     machine_request_shutdown(opaque, status);
 }
 
+static void pc_guest_shutdown(Machine *m);
+
+/* ACPI soft off (PIIX4 PM, SLP_TYP 0): like a power-off, honours -no-shutdown. */
+static void pc_board_poweroff(void *opaque)
+{
+    pc_guest_shutdown(opaque);
+}
+
 static void pc_emit(Machine *m, MachineEvent ev)
 {
     for (int i = 0; i < m->nb_events; i++) {
@@ -225,9 +310,10 @@ static bool file_readable(const char *path)
     return path && access(path, R_OK) == 0;
 }
 
-static char *find_default_bios(void)
+/* A firmware image by file name: $X86PC_BIOS_DIR, roms/ next to the executable, the data
+ * directory, and for bios.bin Debian's SeaBIOS. */
+static char *find_rom(const char *name)
 {
-    static const char name[] = "bios.bin";
     const char *env = getenv("X86PC_BIOS_DIR");
     char buf[PATH_MAX + 32];
     ssize_t n;
@@ -256,7 +342,7 @@ static char *find_default_bios(void)
     if (file_readable(buf)) {
         return xstrdup(buf);
     }
-    if (file_readable("/usr/share/seabios/bios.bin")) {
+    if (!strcmp(name, "bios.bin") && file_readable("/usr/share/seabios/bios.bin")) {
         return xstrdup("/usr/share/seabios/bios.bin");
     }
     return NULL;
@@ -268,7 +354,7 @@ static char *find_default_bios(void)
  */
 static void pc_load_bios(Machine *m)
 {
-    char *path = m->cfg.bios ? xstrdup(m->cfg.bios) : find_default_bios();
+    char *path = m->cfg.bios ? xstrdup(m->cfg.bios) : find_rom("bios.bin");
     uint32_t rom_size, alias;
     FILE *f;
     long len;
@@ -347,6 +433,93 @@ static int64_t pc_rtc_base(const MachineConfig *cfg)
     }
 }
 
+/*
+ * -kernel. A Multiboot image, or Linux with -machine linuxboot=direct, is loaded by x86pc
+ * after every reset (pc_direct_boot) and the firmware does not run: like QEMU's -kernel,
+ * but without SeaBIOS. Otherwise the firmware boots Linux: fw_cfg holds the setup code,
+ * kernel, initrd and command line (FW_CFG_SETUP_*, _KERNEL_*, _INITRD_*, _CMDLINE_*) and
+ * our option ROM "genroms/linuxboot.bin" (bios/linuxboot.asm), first in the boot order.
+ */
+static void pc_open_kernel(Machine *m)
+{
+    const MachineConfig *cfg = &m->cfg;
+    FWCfgState *fw = fw_cfg_find(&m->board);
+    const uint8_t *setup, *kernel, *initrd;
+    uint32_t setup_size, kernel_size, initrd_size, initrd_addr, image_size, rom_size;
+    static const char bootorder[] = "/rom@genroms/linuxboot.bin\n";
+    const char *cmdline;
+    uint8_t *image, *rom, sum = 0;
+    char *rom_path;
+
+    if (!cfg->kernel) {
+        return;
+    }
+    if (cfg->ram_size < (2u << 20)) {
+        fatal("-kernel: at least 2 MiB of RAM are needed");
+    }
+    image = boot_read_file("-kernel", cfg->kernel, cfg->ram_size, &image_size);
+    if (multiboot_probe(image, image_size)) {
+        m->mb = multiboot_open(cfg->kernel, image, image_size, cfg->initrd, cfg->append,
+                               cfg->ram_size);
+        return;
+    }
+    m->linux_img = linux_open(image, image_size, cfg->initrd, cfg->append, cfg->ram_size);
+    if (cfg->kernel_direct) {
+        return;
+    }
+    if (!fw) {
+        fatal("-kernel: no fw_cfg device to hand the kernel to the firmware");
+    }
+    rom_path = find_rom("linuxboot.bin");
+    if (!rom_path) {
+        fatal("-kernel: option ROM linuxboot.bin not found (build roms/linuxboot.bin, set "
+              "X86PC_BIOS_DIR, or use -machine linuxboot=direct)");
+    }
+    rom = boot_read_file("-kernel option ROM", rom_path, 0x10000, &rom_size);
+    free(rom_path);
+    if (rom_size < 512 || rom_size % 512) {
+        fatal("-kernel: %s is not an option ROM", "linuxboot.bin");
+    }
+    /* The ROM's last byte makes its checksum zero, as the firmware requires. */
+    for (uint32_t i = 0; i + 1 < rom_size; i++) {
+        sum = (uint8_t)(sum + rom[i]);
+    }
+    rom[rom_size - 1] = (uint8_t)-sum;
+    linux_fw_blobs(m->linux_img, &setup, &setup_size, &kernel, &kernel_size, &initrd,
+                   &initrd_size, &initrd_addr, &cmdline);
+    fw_cfg_add_i32(fw, FW_CFG_SETUP_ADDR, LINUX_FW_SETUP_ADDR);
+    fw_cfg_add_i32(fw, FW_CFG_SETUP_SIZE, setup_size);
+    fw_cfg_add_bytes(fw, FW_CFG_SETUP_DATA, setup, setup_size);
+    fw_cfg_add_i32(fw, FW_CFG_KERNEL_ADDR, LINUX_FW_KERNEL_ADDR);
+    fw_cfg_add_i32(fw, FW_CFG_KERNEL_SIZE, kernel_size);
+    fw_cfg_add_bytes(fw, FW_CFG_KERNEL_DATA, kernel, kernel_size);
+    fw_cfg_add_i32(fw, FW_CFG_INITRD_ADDR, initrd_size ? initrd_addr : 0);
+    fw_cfg_add_i32(fw, FW_CFG_INITRD_SIZE, initrd_size);
+    fw_cfg_add_bytes(fw, FW_CFG_INITRD_DATA, initrd, initrd_size);
+    fw_cfg_add_i32(fw, FW_CFG_CMDLINE_ADDR, LINUX_FW_CMDLINE_ADDR);
+    fw_cfg_add_i32(fw, FW_CFG_CMDLINE_SIZE, (uint32_t)strlen(cmdline) + 1);
+    fw_cfg_add_bytes(fw, FW_CFG_CMDLINE_DATA, cmdline, strlen(cmdline) + 1);
+    fw_cfg_add_file(fw, "genroms/linuxboot.bin", rom, rom_size);
+    fw_cfg_add_file(fw, "bootorder", bootorder, sizeof(bootorder) - 1);
+    free(rom);
+}
+
+/* After a reset: load a directly booted kernel and put the BSP at its entry point. */
+static void pc_direct_boot(Machine *m)
+{
+    uint32_t rsdp;
+
+    if (!m->mb && !(m->linux_img && m->cfg.kernel_direct)) {
+        return;
+    }
+    rsdp = boot_load_fw_tables(fw_cfg_find(&m->board), m->board.mem, m->cfg.ram_size);
+    if (m->mb) {
+        multiboot_setup(m->mb, m->board.mem, m->cpus[0]);
+    } else {
+        linux_setup(m->linux_img, m->board.mem, m->cpus[0], rsdp);
+    }
+}
+
 /* CPUs other than the boot processor wait for a startup IPI after reset. */
 static void pc_reset_cpu(X86CPU *cpu)
 {
@@ -355,6 +528,43 @@ static void pc_reset_cpu(X86CPU *cpu)
         cpu->wait_for_sipi = true;
         cpu->halted = true;
     }
+}
+
+/*
+ * The PCI chipset: i440FX host bridge, PIIX3 ISA bridge, PIIX4 ACPI PM, the ISA DMA
+ * controllers and fw_cfg, then the firmware tables that describe the machine. Must come
+ * after the RAM (the i440FX shadows it) and after the ISA devices (the host bridge takes
+ * 0xCF8-0xCFF over).
+ */
+static void pc_add_chipset(Machine *m)
+{
+    Board *b = &m->board;
+    void *piix3;
+    FWCfgState *fw;
+    AcpiBuildConfig acpi = {
+        .smp = m->cfg.smp,
+        .ram_size = m->cfg.ram_size,
+        .pm_base = 0x600,
+        .ioapic = m->ioapic != NULL,
+        .ioapic_id = (uint8_t)IOAPIC_ID(m->cfg.smp),
+        .hpet = board_find_device(b, hpet_device.name, 0) != NULL,
+    };
+
+    board_add_device(b, &i440fx_device, 0);
+    piix3 = board_add_device(b, &piix3_device, 0);
+    board_add_device(b, &piix4_pm_device, 0);
+    board_add_device(b, &i8237_device, 0);
+    fw = board_add_device(b, &fw_cfg_device, 0);
+    if (m->ioapic) {
+        IRQ gsi[4];
+
+        for (int i = 0; i < 4; i++) {
+            gsi[i] = ioapic_gsi_irq(m->ioapic, IOAPIC_PIRQ_FIRST_GSI + i);
+        }
+        piix3_set_apic_irqs(piix3, gsi);
+    }
+    acpi_build(fw, &acpi);
+    smbios_build(fw, &acpi);
 }
 
 Machine *machine_create(const MachineConfig *cfg)
@@ -411,6 +621,7 @@ Machine *machine_create(const MachineConfig *cfg)
     b->cpu_intr = (IRQ){pc_cpu_intr, m, 0};
     b->request_reset = pc_board_reset;
     b->request_shutdown = pc_board_shutdown;
+    b->request_poweroff = pc_board_poweroff;
     b->set_a20 = pc_set_a20;
     b->machine = m;
 
@@ -434,8 +645,20 @@ Machine *machine_create(const MachineConfig *cfg)
         b->debugcon_chr = pc_open_chardev(&cfg->debugcon, "debugcon");
     }
 
-    /* Devices: the PIC first, it provides the ISA IRQ lines. */
+    /* Devices: the local APICs, then the PIC: it provides the ISA IRQ lines, which the I/O
+     * APIC splits and the HPET gates (IRQ0, IRQ8) before the ISA devices take them. */
+    m->apic = board_add_device(b, &apic_device, 0);
+    apic_connect(m->apic, &(ApicHooks){
+        .set_intr = pc_apic_set_intr,
+        .event = pc_apic_event,
+        .pic_ack = pc_apic_pic_ack,
+        .current_cpu = pc_apic_current_cpu,
+        .tsc = pc_apic_tsc,
+        .opaque = m,
+    });
     board_add_device(b, &i8259_device, 0);
+    m->ioapic = board_add_device(b, &ioapic_device, 0);
+    board_add_device(b, &hpet_device, 0);
     board_add_device(b, &i8254_device, 0);
     board_add_device(b, &mc146818_device, 0);
     board_add_device(b, &i8042_device, 0);
@@ -445,6 +668,8 @@ Machine *machine_create(const MachineConfig *cfg)
     board_add_device(b, &port80_device, 0);
     board_add_device(b, &debugcon_device, 0);
     board_add_device(b, &debugexit_device, 0);
+    pc_add_chipset(m);
+    pc_open_kernel(m);
 
     model = cfg->cpu_model ? cfg->cpu_model : pc_default_cpu_model();
     for (int i = 0; i < cfg->smp; i++) {
@@ -455,6 +680,7 @@ Machine *machine_create(const MachineConfig *cfg)
     for (int i = 0; i < m->nb_cpus; i++) {
         pc_reset_cpu(m->cpus[i]);
     }
+    pc_direct_boot(m);
     m->paused = cfg->start_paused;
     m->host_offset = host_clock_ns();
     m->paused_at = m->host_offset;
@@ -496,9 +722,15 @@ void machine_request_shutdown(Machine *m, int status)
 
 void machine_request_powerdown(Machine *m)
 {
-    /* No ACPI yet: the power button has nothing to press. Report it and ignore. */
+    void *pm = board_find_device(&m->board, piix4_pm_device.name, 0);
+
+    /* The ACPI power button: the guest OS sees an SCI and decides to power off. */
     pc_emit(m, MEV_POWERDOWN);
-    log_mask_printf(LOG_UNIMP, "system_powerdown: no ACPI power button on this machine\n");
+    if (pm) {
+        piix4_pm_power_button(pm);
+    } else {
+        log_mask_printf(LOG_UNIMP, "system_powerdown: no ACPI power button on this machine\n");
+    }
 }
 
 void machine_pause(Machine *m)
@@ -624,6 +856,7 @@ static void pc_do_reset(Machine *m)
         pc_reset_cpu(m->cpus[i]);
         cpu_flush_caches(m->cpus[i]);
     }
+    pc_direct_boot(m);
     pc_emit(m, MEV_RESET);
 }
 
@@ -648,6 +881,27 @@ static void pc_wait(Machine *m, int64_t timeout_ns)
     }
     ms = (int)((timeout_ns + 999999) / 1000000);
     chr_wait_all(ms);
+}
+
+/*
+ * True if cpu cannot run before some device raises an event: halted (HLT) or waiting for a
+ * SIPI, with nothing pending that would wake it. Such a vCPU costs one check per slice.
+ */
+static bool pc_cpu_idle(X86CPU *cpu)
+{
+    uint32_t req = cpu->interrupt_request;
+
+    if (req & (CPU_INTERRUPT_INIT | CPU_INTERRUPT_SIPI)) {
+        return false;
+    }
+    if (cpu->wait_for_sipi) {
+        return true;
+    }
+    if (!cpu->halted) {
+        return false;
+    }
+    return !((req & CPU_INTERRUPT_NMI) && !cpu->nmi_blocked) &&
+           !((req & CPU_INTERRUPT_HARD) && (cpu_get_eflags(cpu) & EF_IF));
 }
 
 /* Run every vCPU for one slice; returns true if all of them are halted afterwards. */
@@ -711,13 +965,14 @@ static bool pc_run_slice(Machine *m)
         default:
             break;
         }
-        if (!cpu->halted) {
-            all_halted = false;
-        }
         if (m->paused || m->reset_requested || m->shutdown_requested) {
             all_halted = false;
             break;
         }
+    }
+    /* After the whole round: a vCPU that ran earlier may have been woken by a later one. */
+    for (int i = 0; i < m->nb_cpus && all_halted; i++) {
+        all_halted = pc_cpu_idle(m->cpus[i]);
     }
     vclock_advance_to(now + advance);
     return all_halted;

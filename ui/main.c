@@ -47,6 +47,18 @@ static void check_readable(const char *opt, const char *path)
     }
 }
 
+/* -initrd FILE, or for Multiboot kernels "FILE ARGS,FILE2 ARGS2,...": check each FILE. */
+static void check_initrd(const char *arg)
+{
+    char *list = xstrdup(arg), *save = NULL;
+
+    for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok[strcspn(tok, " ")] = 0;
+        check_readable("-initrd", tok);
+    }
+    free(list);
+}
+
 static DriveConfig *new_drive(const char *opt)
 {
     if (cfg.nb_drives >= MAX_DRIVES) {
@@ -447,7 +459,7 @@ static void parse_options(int argc, char **argv)
             cfg.kernel = arg;
             break;
         case OPT_INITRD:
-            check_readable("-initrd", arg);
+            check_initrd(arg);
             cfg.initrd = arg;
             break;
         case OPT_APPEND:

@@ -332,6 +332,15 @@ void board_request_shutdown(Board *b, int status)
     }
 }
 
+void board_request_poweroff(Board *b)
+{
+    if (b->request_poweroff) {
+        b->request_poweroff(b->machine);
+    } else {
+        board_request_shutdown(b, 0);
+    }
+}
+
 void board_set_a20(Board *b, bool enabled)
 {
     b->a20_enabled = enabled;

@@ -141,6 +141,9 @@ struct Board {
     void (*request_reset)(void *opaque);
     void (*request_shutdown)(void *opaque, int status);
     void (*set_a20)(void *opaque, bool enabled);
+    /* The guest powered the machine off (ACPI S5): exit, or pause under -no-shutdown.
+     * NULL: request_shutdown(opaque, 0). */
+    void (*request_poweroff)(void *opaque);
     void *machine;
     bool a20_enabled;
 
@@ -168,6 +171,7 @@ bool board_load(Board *b, const uint8_t *buf, size_t len);
 
 void board_request_reset(Board *b);
 void board_request_shutdown(Board *b, int status);
+void board_request_poweroff(Board *b);
 void board_set_a20(Board *b, bool enabled);
 
 #endif

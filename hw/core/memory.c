@@ -393,6 +393,19 @@ bool mem_dma_write(MemoryMap *m, uint64_t paddr, const void *buf, size_t len)
     return ok;
 }
 
+uint8_t *mem_ram_host(MemoryMap *m, uint64_t paddr, uint64_t len)
+{
+    for (int i = 0; i < m->nb_regions; i++) {
+        MemRegion *r = m->regions[i];
+
+        if (r->kind == MR_RAM && paddr >= r->base && paddr - r->base < r->size &&
+            len <= r->size - (paddr - r->base)) {
+            return r->host + (paddr - r->base);
+        }
+    }
+    return NULL;
+}
+
 int mem_rw_debug(MemoryMap *m, uint64_t paddr, void *buf, size_t len, bool write)
 {
     bool ok = mem_copy(m, paddr, buf, len, write, true, write);

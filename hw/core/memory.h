@@ -86,6 +86,9 @@ bool mem_dma_write(MemoryMap *m, uint64_t paddr, const void *buf, size_t len);
 /* Debugger access: RAM and ROM only (writes to ROM allowed: breakpoints), no MMIO side
  * effects. Returns 0, or -1 if any byte is neither RAM nor ROM. */
 int mem_rw_debug(MemoryMap *m, uint64_t paddr, void *buf, size_t len, bool write);
+/* Host memory of the RAM region holding all of [paddr, paddr + len), whatever overlays it
+ * (aliases such as the i440FX PAM shadow RAM), or NULL if no single RAM region does. */
+uint8_t *mem_ram_host(MemoryMap *m, uint64_t paddr, uint64_t len);
 
 /* One bit per page of [offset, offset + len) of RAM region r into bits (may be NULL); the
  * bits are cleared. Returns true if any page was dirty. */

@@ -1,7 +1,7 @@
 /*
  * 8042 keyboard controller (0x60 data, 0x64 status/command) with a PS/2 keyboard and a
- * PS/2 mouse (stream/remote mode, IntelliMouse wheel), plus the other PC reset/A20
- * controls: port 0x92 (fast A20 and INIT), and the reset control register 0xCF9.
+ * PS/2 mouse (stream/remote mode, IntelliMouse wheel), plus port 0x92 (fast A20 and
+ * INIT). The reset control register 0xCF9 belongs to the PIIX3 (hw/isa/piix3.c).
  *
  * The keyboard speaks scancode set 2 by default; with translation on (command byte bit 6,
  * the BIOS default) the guest reads set 1. Host input arrives as set-1 bytes
@@ -9,10 +9,6 @@
  * converted to set 2 when the guest turns translation off.
  *
  * Output port: bit 0 = system reset (active low), bit 1 = A20 gate.
- *
- * 0xCF8-0xCFB: until a PCI host bridge exists, this file owns that range so that a 32-bit
- * PCI configuration-address write is not split into bytes that would hit 0xCF9 (a reset).
- * The address reads back; 0xCFC-0xCFF read as all ones (no PCI devices).
  */
 #include "hw/devices.h"
 #include "util/log.h"
@@ -55,8 +51,6 @@ typedef struct KBDState {
     uint8_t pending_cmd;   /* controller command awaiting its data byte, 0 if none */
     uint8_t ram[32];       /* controller RAM 0x20-0x3F (ram[0] mirrors mode) */
     uint8_t port92;
-    uint8_t cf9;
-    uint32_t pci_addr;
 
     /* keyboard */
     ByteQueue kq;
@@ -597,41 +591,6 @@ static void port92_write(void *opaque, uint16_t port, uint32_t val, unsigned siz
     }
 }
 
-/* 0xCF8-0xCFB: PCI configuration address (no bus behind it yet) and reset control 0xCF9. */
-static uint32_t pcihole_read(void *opaque, uint16_t port, unsigned size)
-{
-    KBDState *s = opaque;
-
-    if (port == 0xcf9 && size == 1) {
-        return s->cf9;
-    }
-    if (port == 0xcf8 && size == 4) {
-        return s->pci_addr;
-    }
-    return size == 4 ? 0xffffffffu : size == 2 ? 0xffff : 0xff;
-}
-
-static void pcihole_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
-{
-    KBDState *s = opaque;
-
-    if (port == 0xcf9 && size == 1) {
-        /* RST_CPU (bit 2) going 0 -> 1 resets; SYS_RST (bit 1) picks hard or soft. */
-        if ((val & 4) && !(s->cf9 & 4)) {
-            log_mask_printf(LOG_RESET, "port 0xcf9: %s reset\n", (val & 2) ? "hard" : "soft");
-            s->cf9 = 0;
-            board_request_reset(s->board);
-            return;
-        }
-        s->cf9 = (uint8_t)(val & 0x0a);
-    } else if (port == 0xcf8 && size == 4) {
-        s->pci_addr = val & 0x80fffffc;
-        log_mask_printf(LOG_UNIMP, "pci: configuration address %08x: no PCI bus\n", val);
-    } else {
-        log_mask_printf(LOG_UNIMP, "pci: access %04x (%u) with no PCI bus\n", port, size);
-    }
-}
-
 static const IOPortOps kbd_ops = {
     .read = kbd_read,
     .write = kbd_write,
@@ -640,12 +599,6 @@ static const IOPortOps kbd_ops = {
 static const IOPortOps port92_ops = {
     .read = port92_read,
     .write = port92_write,
-};
-
-static const IOPortOps pcihole_ops = {
-    .read = pcihole_read,
-    .write = pcihole_write,
-    .sizes = IO_SIZE_1 | IO_SIZE_2 | IO_SIZE_4,
 };
 
 static void i8042_reset(void *opaque)
@@ -657,8 +610,6 @@ static void i8042_reset(void *opaque)
     s->outport = KBD_OUT_RESET | KBD_OUT_A20;
     s->pending_cmd = 0;
     s->port92 = 0;
-    s->cf9 = 0;
-    s->pci_addr = 0;
     memset(s->ram, 0, sizeof(s->ram));
     kbd_reset_device(s);
     mouse_reset_device(s);
@@ -679,7 +630,6 @@ static void *i8042_init(Board *b, int instance)
     io_register(b->io, 0x60, 1, &kbd_ops, s);
     io_register(b->io, 0x64, 1, &kbd_ops, s);
     io_register(b->io, 0x92, 1, &port92_ops, s);
-    io_register(b->io, 0xcf8, 4, &pcihole_ops, s);
     i8042_reset(s);
     return s;
 }
@@ -719,8 +669,6 @@ static const VMStateField i8042_fields[] = {
     VMS_U8(KBDState, pending_cmd),
     VMS_U8_ARRAY(KBDState, ram),
     VMS_U8(KBDState, port92),
-    VMS_U8(KBDState, cf9),
-    VMS_U32(KBDState, pci_addr),
     VMS_STRUCT_ARRAY(KBDState, kq, ByteQueue, queue_vmsd),
     VMS_U8(KBDState, kbd_cmd),
     VMS_U8(KBDState, scancode_set),
@@ -757,7 +705,7 @@ static int i8042_post_load(void *opaque)
 
 static const VMStateDesc i8042_vmsd = {
     .name = "i8042",
-    .version = 1,
+    .version = 2, /* 2: 0xCF8-0xCFB moved to the PCI host bridge and the PIIX3 */
     .fields = i8042_fields,
     .post_load = i8042_post_load,
 };
