@@ -7,13 +7,13 @@ scale=${TIMEOUT_SCALE:-1}
 bios=/usr/share/seabios/bios.bin
 out=tests/out
 [ -f "$bios" ] || { echo "skip: $bios missing (Debian package seabios)"; exit 77; }
-rm -f "$out/seabios.log" "$out/seabios-ge.log"
-$X -bios "$bios" -display none -m 128 -debugcon "file:$out/seabios.log" \
+rm -f "$out/seabios-debugcon.log" "$out/seabios-ge.log"
+$X -bios "$bios" -display none -m 128 -debugcon "file:$out/seabios-debugcon.log" \
     -d guest_errors -D "$out/seabios-ge.log" </dev/null >/dev/null 2>&1 &
 pid=$!
 limit=$((30 * scale))
 i=0
-while [ $i -lt $limit ] && ! grep -q "No bootable device" "$out/seabios.log" 2>/dev/null; do
+while [ $i -lt $limit ] && ! grep -q "No bootable device" "$out/seabios-debugcon.log" 2>/dev/null; do
     if ! kill -0 $pid 2>/dev/null; then
         break
     fi
@@ -24,7 +24,7 @@ kill $pid 2>/dev/null
 wait $pid 2>/dev/null
 fail=0
 for want in "SeaBIOS (version" "Found QEMU fw_cfg" "Booting from Hard Disk" "No bootable device"; do
-    if ! grep -qF "$want" "$out/seabios.log" 2>/dev/null; then
+    if ! grep -qF "$want" "$out/seabios-debugcon.log" 2>/dev/null; then
         echo "debug console lacks '$want'"
         fail=1
     fi
