@@ -13,6 +13,9 @@
 
 void bytebuf_put(ByteBuf *b, const void *p, size_t n)
 {
+    if (n == 0) {
+        return;
+    }
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
 
