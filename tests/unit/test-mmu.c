@@ -8,12 +8,12 @@
 #include <stdlib.h>
 
 #include "cpu/mmu.h"
+#include "tests/unit/cpu-test.h"
 
 #define RAM_SIZE (8u << 20)
 #define MMIO_BASE 0xfec00000ull
 #define ROM_BASE 0xf0000ull
 
-static uint8_t *ram;
 static uint8_t rom[4096];
 static int64_t fake_clock;
 static uint64_t mmio_last_addr;
@@ -40,7 +40,7 @@ static uint64_t fb_mem_read(void *opaque, uint64_t paddr, unsigned size)
     if (paddr >= MMIO_BASE && paddr < MMIO_BASE + 4096) {
         return 0x1122334455667788ull & (size == 8 ? ~0ull : ((1ull << (8 * size)) - 1));
     }
-    return size == 8 ? ~0ull : ((1ull << (8 * size)) - 1);
+    return fb_ones(size);
 }
 
 static void fb_mem_write(void *opaque, uint64_t paddr, uint64_t val, unsigned size)
@@ -53,20 +53,6 @@ static void fb_mem_write(void *opaque, uint64_t paddr, uint64_t val, unsigned si
     mmio_last_addr = paddr;
     mmio_last_size = size;
     mmio_last_val = val;
-}
-
-static uint32_t fb_io_read(void *opaque, uint16_t port, unsigned size)
-{
-    return 0xffffffffu;
-}
-
-static void fb_io_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
-{
-}
-
-static int fb_intr_ack(void *opaque, int cpu_index)
-{
-    return 0x20;
 }
 
 static int64_t fb_clock_ns(void *opaque)
@@ -83,52 +69,6 @@ static const CPUBusOps fake_bus = {
     .intr_ack = fb_intr_ack,
     .clock_ns = fb_clock_ns,
 };
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                               \
-    do {                                                                                          \
-        if (cond) {                                                                               \
-            passed++;                                                                             \
-        } else {                                                                                  \
-            failed++;                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
-        }                                                                                         \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                            \
-    do {                                                                                          \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                          \
-        if (a_ == b_) {                                                                           \
-            passed++;                                                                             \
-        } else {                                                                                  \
-            failed++;                                                                             \
-            fprintf(stderr, "%s:%d: %s == %llx, expected %llx\n", __FILE__, __LINE__, #a,         \
-                    (unsigned long long)a_, (unsigned long long)b_);                              \
-        }                                                                                         \
-    } while (0)
-
-/* Run stmt; evaluates to -1 if it completed, else the exception vector it raised. */
-#define TRY(cpu, stmt)                                                                            \
-    __extension__({                                                                               \
-        volatile int v_ = -1;                                                                     \
-        if (sigsetjmp((cpu)->jmp_env, 0) == 0) {                                                  \
-            stmt;                                                                                 \
-        } else {                                                                                  \
-            v_ = (cpu)->exc_vector;                                                               \
-        }                                                                                         \
-        v_;                                                                                       \
-    })
-
-static uint32_t ram32(uint32_t a)
-{
-    return ldl_le_p(ram + a);
-}
-
-static void set32(uint32_t a, uint32_t v)
-{
-    stl_le_p(ram + a, v);
-}
 
 static void set64(uint32_t a, uint64_t v)
 {

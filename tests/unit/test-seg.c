@@ -7,37 +7,17 @@
 #include <stdlib.h>
 
 #include "cpu/seg.h"
+#include "tests/unit/cpu-test.h"
 
 #define RAM_SIZE (8u << 20)
-
-static uint8_t *ram;
 
 static uint8_t *fb_map_page(void *opaque, uint64_t paddr, bool write)
 {
     return paddr < RAM_SIZE ? ram + paddr : NULL;
 }
 
-static uint64_t fb_mem_read(void *opaque, uint64_t paddr, unsigned size)
-{
-    return size == 8 ? ~0ull : ((1ull << (8 * size)) - 1);
-}
-
 static void fb_mem_write(void *opaque, uint64_t paddr, uint64_t val, unsigned size)
 {
-}
-
-static uint32_t fb_io_read(void *opaque, uint16_t port, unsigned size)
-{
-    return 0xffffffffu;
-}
-
-static void fb_io_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
-{
-}
-
-static int fb_intr_ack(void *opaque, int cpu_index)
-{
-    return 0x20;
 }
 
 static int64_t fb_clock_ns(void *opaque)
@@ -45,71 +25,20 @@ static int64_t fb_clock_ns(void *opaque)
     return 0;
 }
 
+static uint64_t fb_mem_read_ones(void *opaque, uint64_t paddr, unsigned size)
+{
+    return fb_ones(size);
+}
+
 static const CPUBusOps fake_bus = {
     .map_page = fb_map_page,
-    .mem_read = fb_mem_read,
+    .mem_read = fb_mem_read_ones,
     .mem_write = fb_mem_write,
     .io_read = fb_io_read,
     .io_write = fb_io_write,
     .intr_ack = fb_intr_ack,
     .clock_ns = fb_clock_ns,
 };
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                               \
-    do {                                                                                          \
-        if (cond) {                                                                               \
-            passed++;                                                                             \
-        } else {                                                                                  \
-            failed++;                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
-        }                                                                                         \
-    } while (0)
-
-#define CHECK_EQ(a, b)                                                                            \
-    do {                                                                                          \
-        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                          \
-        if (a_ == b_) {                                                                           \
-            passed++;                                                                             \
-        } else {                                                                                  \
-            failed++;                                                                             \
-            fprintf(stderr, "%s:%d: %s == %llx, expected %llx\n", __FILE__, __LINE__, #a,         \
-                    (unsigned long long)a_, (unsigned long long)b_);                              \
-        }                                                                                         \
-    } while (0)
-
-/* Run stmt; evaluates to -1 if it completed, else the exception vector it raised. */
-#define TRY(cpu, stmt)                                                                            \
-    __extension__({                                                                               \
-        volatile int v_ = -1;                                                                     \
-        if (sigsetjmp((cpu)->jmp_env, 0) == 0) {                                                  \
-            stmt;                                                                                 \
-        } else {                                                                                  \
-            v_ = (cpu)->exc_vector;                                                               \
-        }                                                                                         \
-        v_;                                                                                       \
-    })
-
-static uint32_t ram32(uint32_t a)
-{
-    return ldl_le_p(ram + a);
-}
-
-static uint16_t ram16(uint32_t a)
-{
-    return lduw_le_p(ram + a);
-}
-
-static void set32(uint32_t a, uint32_t v)
-{
-    stl_le_p(ram + a, v);
-}
-
-static void set16(uint32_t a, uint16_t v)
-{
-    stw_le_p(ram + a, v);
-}
 
 #define GDT 0x10000u
 #define IDT 0x11000u
