@@ -290,6 +290,12 @@ static void pc_board_shutdown(void *opaque, int status)
 
 static void pc_guest_shutdown(Machine *m);
 
+/* C-a x on a stdio chardev: quit like the monitor's "quit". */
+static void pc_chr_quit(void *opaque)
+{
+    machine_request_shutdown(opaque, 0);
+}
+
 /* ACPI soft off (PIIX4 PM, SLP_TYP 0): like a power-off, honours -no-shutdown. */
 static void pc_board_poweroff(void *opaque)
 {
@@ -601,6 +607,7 @@ Machine *machine_create(const MachineConfig *cfg)
 
     vclock_init(cfg->icount_shift);
     vclock_set_notify(pc_timer_notify, m);
+    chr_set_quit_handler(pc_chr_quit, m);
     m->ns_per_insn_fp = RATE_INIT_FP;
 
     board_init(b);
@@ -687,19 +694,37 @@ Machine *machine_create(const MachineConfig *cfg)
     return m;
 }
 
+/*
+ * Everything machine_create() made, in reverse: the vCPUs, the devices (board_destroy: their
+ * timers, buffers, the memory map with the RAM), the firmware image, the -kernel images and
+ * the chardevs of -serial/-debugcon. Front ends (gdbstub, monitor, QMP) must not use m
+ * afterwards.
+ */
 void machine_destroy(Machine *m)
 {
+    Board *b;
+
     if (!m) {
         return;
     }
+    b = &m->board;
     for (int i = 0; i < m->nb_cpus; i++) {
         cpu_free(m->cpus[i]);
+        m->cpus[i] = NULL;
     }
-    mem_free(m->board.mem);
-    io_free(m->board.io);
+    m->nb_cpus = 0;
+    vclock_set_notify(NULL, NULL);
+    chr_set_quit_handler(NULL, NULL);
+    board_destroy(b);
     if (m->bios) {
         xfree_pages(m->bios, m->bios_size);
     }
+    linux_free(m->linux_img);
+    multiboot_free(m->mb);
+    for (int i = 0; i < MAX_SERIAL; i++) {
+        chr_close(b->serial_chr[i]);
+    }
+    chr_close(b->debugcon_chr);
     free(m);
 }
 

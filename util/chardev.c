@@ -52,6 +52,8 @@ struct Chardev {
 static Chardev *chardevs[CHR_MAX];
 static int nb_chardevs;
 static bool stdio_in_use;
+static void (*quit_handler)(void *opaque);
+static void *quit_opaque;
 static bool tty_saved;
 static struct termios tty_saved_attr;
 
@@ -335,6 +337,14 @@ static void chr_hangup(Chardev *chr)
 
 /* ---- open / close ---- */
 
+/* A chardev whose backend failed to open: nothing but its memory to release. */
+static void chr_free_unopened(Chardev *chr)
+{
+    free(chr->spec.path);
+    free(chr->spec.host);
+    free(chr);
+}
+
 Chardev *chr_open(const ChardevSpec *spec, const char *label, char *err, size_t errlen)
 {
     Chardev *chr;
@@ -371,7 +381,7 @@ Chardev *chr_open(const ChardevSpec *spec, const char *label, char *err, size_t 
         if (chr->out_fd < 0) {
             snprintf(err, errlen, "%s: cannot open %s: %s", chr->label, spec->path,
                      strerror(errno));
-            free(chr);
+            chr_free_unopened(chr);
             return NULL;
         }
         break;
@@ -382,7 +392,7 @@ Chardev *chr_open(const ChardevSpec *spec, const char *label, char *err, size_t 
 
         if (fd < 0) {
             snprintf(err, errlen, "%s: %s", chr->label, e);
-            free(chr);
+            chr_free_unopened(chr);
             return NULL;
         }
         if (spec->server) {
@@ -407,6 +417,12 @@ Chardev *chr_open(const ChardevSpec *spec, const char *label, char *err, size_t 
     }
     chardevs[nb_chardevs++] = chr;
     return chr;
+}
+
+void chr_set_quit_handler(void (*quit)(void *opaque), void *opaque)
+{
+    quit_handler = quit;
+    quit_opaque = opaque;
 }
 
 void chr_close(Chardev *chr)
@@ -465,6 +481,11 @@ static size_t stdio_filter(Chardev *chr, uint8_t *buf, size_t n)
             switch (c) {
             case 'x':
             case 'X':
+                if (quit_handler) {
+                    fprintf(stderr, "x86pc: terminated\n");
+                    quit_handler(quit_opaque);
+                    break;
+                }
                 chr_cleanup_all();
                 fprintf(stderr, "x86pc: terminated\n");
                 exit(0);

@@ -48,5 +48,8 @@ void chr_set_handlers(Chardev *chr, void (*event)(void *opaque, bool connected),
 bool chr_wait_all(int timeout_ms);
 /* Restore the terminal (stdio raw mode) at exit. */
 void chr_cleanup_all(void);
+/* What the stdio escape C-a x does: call quit(opaque) (the owner then shuts down and tears
+ * everything down normally); with no handler (quit NULL) the process exits with status 0. */
+void chr_set_quit_handler(void (*quit)(void *opaque), void *opaque);
 
 #endif

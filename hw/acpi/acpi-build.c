@@ -423,7 +423,7 @@ static void dsdt_isa_bridge(ByteBuf *b)
     for (int i = 0; i < 4; i++) {
         char n[5];
 
-        snprintf(n, sizeof(n), "PRQ%d", i);
+        snprintf(n, sizeof(n), "PRQ%c", '0' + i);
         bytebuf_put(&fields, n, 4);
         put8(&fields, 8);
     }
@@ -437,7 +437,7 @@ static void dsdt_link(ByteBuf *b, int i)
     char dev[8], reg[24];
 
     snprintf(dev, sizeof(dev), "LNK%c", 'A' + i);
-    snprintf(reg, sizeof(reg), "\\_SB.PCI0.ISA.PRQ%d", i);
+    snprintf(reg, sizeof(reg), "\\_SB.PCI0.ISA.PRQ%c", '0' + i);
     aml_name_eisa(&body, "_HID", "PNP0C0F");
     aml_name_int(&body, "_UID", (uint64_t)i + 1);
     /* _PRS: IRQ(Level, ActiveLow, Shared) {5, 10, 11} */

@@ -362,6 +362,13 @@ static void *piix4_pm_init(Board *b, int instance)
     return s;
 }
 
+static void piix4_pm_finalize(void *opaque)
+{
+    PIIX4PMState *s = opaque;
+
+    timer_free(s->tmr_timer);
+}
+
 static bool piix4_pm_info(void *opaque, const char *what, FILE *out)
 {
     PIIX4PMState *s = opaque;
@@ -413,4 +420,5 @@ const DeviceInfo piix4_pm_device = {
     .reset = piix4_pm_reset,
     .vmsd = &piix4_pm_vmsd,
     .info = piix4_pm_info,
+    .finalize = piix4_pm_finalize,
 };

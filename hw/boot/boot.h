@@ -81,18 +81,23 @@ typedef struct MultibootImage MultibootImage;
 
 /* True if the file has a valid Multiboot header in its first 8 KiB. */
 bool multiboot_probe(const uint8_t *image, uint32_t size);
-/* initrd: comma-separated modules, each "FILE[ ARGS]" (the whole text is its string). */
-MultibootImage *multiboot_open(const char *kernel, const uint8_t *image, uint32_t size,
+/* Takes ownership of image (from boot_read_file()). initrd: comma-separated modules, each
+ * "FILE[ ARGS]" (the whole text is its string). */
+MultibootImage *multiboot_open(const char *kernel, uint8_t *image, uint32_t size,
                                const char *initrd, const char *cmdline, uint64_t ram_size);
 void multiboot_setup(MultibootImage *mb, MemoryMap *mem, X86CPU *bsp);
+/* Free the image, the modules and everything multiboot_open() allocated (NULL: no-op). */
+void multiboot_free(MultibootImage *mb);
 
 /* ---- Linux (linux.c) ---- */
 
 typedef struct LinuxImage LinuxImage;
 
-/* Takes ownership of image (a bzImage, boot protocol >= 2.02). */
-LinuxImage *linux_open(const uint8_t *image, uint32_t size, const char *initrd,
+/* Takes ownership of image (a bzImage from boot_read_file(), boot protocol >= 2.02). */
+LinuxImage *linux_open(uint8_t *image, uint32_t size, const char *initrd,
                        const char *cmdline, uint64_t ram_size);
+/* Free the image, the initrd and everything linux_open() allocated (NULL: no-op). */
+void linux_free(LinuxImage *li);
 /* rsdp: the ACPI RSDP's address for boot_params.acpi_rsdp_addr (protocol 2.14+), or 0. */
 void linux_setup(LinuxImage *li, MemoryMap *mem, X86CPU *bsp, uint32_t rsdp);
 

@@ -84,14 +84,14 @@ static void linux_fill_header(LinuxImage *li, uint8_t *hdr, uint32_t cmdline_add
     }
 }
 
-LinuxImage *linux_open(const uint8_t *image, uint32_t size, const char *initrd,
+LinuxImage *linux_open(uint8_t *image, uint32_t size, const char *initrd,
                        const char *cmdline, uint64_t ram_size)
 {
     LinuxImage *li = xzalloc(sizeof(*li));
     uint32_t setup_sects, addr_max, kernel_size;
     uint64_t top;
 
-    li->image = (uint8_t *)image;
+    li->image = image;
     li->size = size;
     li->ram_size = ram_size;
     if (size < 0x400 || ldl_le_p(image + HDR_MAGIC) != 0x53726448u /* "HdrS" */) {
@@ -137,6 +137,18 @@ LinuxImage *linux_open(const uint8_t *image, uint32_t size, const char *initrd,
         li->initrd_addr = (uint32_t)((top - li->initrd_size) & ~0xfffull);
     }
     return li;
+}
+
+void linux_free(LinuxImage *li)
+{
+    if (!li) {
+        return;
+    }
+    free(li->image);
+    free(li->initrd);
+    free(li->cmdline);
+    free(li->fw_setup);
+    free(li);
 }
 
 void linux_setup(LinuxImage *li, MemoryMap *mem, X86CPU *bsp, uint32_t rsdp)

@@ -169,7 +169,7 @@ static void mb_parse_elf(MultibootImage *mb)
     }
 }
 
-MultibootImage *multiboot_open(const char *kernel, const uint8_t *image, uint32_t size,
+MultibootImage *multiboot_open(const char *kernel, uint8_t *image, uint32_t size,
                                const char *initrd, const char *cmdline, uint64_t ram_size)
 {
     MultibootImage *mb = xzalloc(sizeof(*mb));
@@ -178,7 +178,7 @@ MultibootImage *multiboot_open(const char *kernel, const uint8_t *image, uint32_
     uint64_t end = 0;
     size_t len;
 
-    mb->image = (uint8_t *)image;
+    mb->image = image;
     mb->size = size;
     mb->ram_size = ram_size;
     if (hdr_off < 0) {
@@ -233,6 +233,20 @@ MultibootImage *multiboot_open(const char *kernel, const uint8_t *image, uint32_
         free(list);
     }
     return mb;
+}
+
+void multiboot_free(MultibootImage *mb)
+{
+    if (!mb) {
+        return;
+    }
+    for (int i = 0; i < mb->nb_mod; i++) {
+        free(mb->mod[i].data);
+        free(mb->mod[i].string);
+    }
+    free(mb->image);
+    free(mb->cmdline);
+    free(mb);
 }
 
 /* Append a string to the information area; returns its guest address. */

@@ -461,6 +461,15 @@ static void *serial_init(Board *b, int instance)
     return s;
 }
 
+/* The chardev belongs to the board's creator. */
+static void serial_finalize(void *opaque)
+{
+    SerialState *s = opaque;
+
+    timer_free(s->tx_timer);
+    timer_free(s->timeout_timer);
+}
+
 static bool serial_info(void *opaque, const char *what, FILE *out)
 {
     SerialState *s = opaque;
@@ -523,4 +532,5 @@ const DeviceInfo serial_device = {
     .reset = serial_reset,
     .vmsd = &serial_vmsd,
     .info = serial_info,
+    .finalize = serial_finalize,
 };

@@ -189,6 +189,25 @@ void board_init(Board *b)
     b->a20_enabled = true;
 }
 
+void board_destroy(Board *b)
+{
+    for (int i = b->nb_devs - 1; i >= 0; i--) {
+        if (b->devs[i].info->finalize) {
+            b->devs[i].info->finalize(b->devs[i].state);
+        }
+        free(b->devs[i].state);
+        b->devs[i].state = NULL;
+    }
+    b->nb_devs = 0;
+    b->nb_polls = 0;
+    b->pic = NULL;
+    b->pit = NULL;
+    mem_free(b->mem);
+    b->mem = NULL;
+    io_free(b->io);
+    b->io = NULL;
+}
+
 void *board_add_device(Board *b, const DeviceInfo *info, int instance)
 {
     void *s;

@@ -97,12 +97,18 @@ typedef struct Board Board;
 typedef struct DeviceInfo {
     const char *name;
     /* Create the device, register its ports/regions/IRQs on the board; instance selects
-     * which one (COM1..COM4). Returns its state. */
+     * which one (COM1..COM4). Returns its state, allocated with xzalloc(): board_destroy()
+     * frees it. */
     void *(*init)(Board *board, int instance);
     void (*reset)(void *s);
     const VMStateDesc *vmsd;
     /* Monitor "info WHAT" (pic, serial...): print and return true if it answers WHAT. */
     bool (*info)(void *s, const char *what, FILE *out);
+    /* Optional: release what init allocated besides the state itself (timers, buffers,
+     * fw_cfg items). Called by board_destroy() just before it frees the state; devices
+     * created later are already gone, earlier ones are still there. Ports, memory
+     * regions, IRQ lines and polls need no undoing: they go with the board. */
+    void (*finalize)(void *s);
 } DeviceInfo;
 
 #define BOARD_MAX_DEVICES 64
@@ -134,6 +140,7 @@ struct Board {
     int nb_floppies;
     uint8_t hd_present;      /* bit 0/1: IDE primary master/slave hard disk */
     int64_t rtc_base_epoch;  /* wall-clock seconds at virtual time 0 */
+    /* Chardevs are owned by the board's creator (closed after board_destroy()). */
     Chardev *serial_chr[4];  /* NULL: not connected */
     Chardev *debugcon_chr;   /* NULL: debug console output dropped */
 
@@ -158,6 +165,11 @@ struct Board {
 
 /* Empty board with fresh port and memory maps (no RAM). */
 void board_init(Board *b);
+/* Finalize every device in reverse order of creation and free its state, then free the
+ * port and memory maps (and the RAM/ROM the regions own). The chardevs in serial_chr and
+ * debugcon_chr belong to whoever set them and stay open. No device may be used afterwards;
+ * board_init() makes b usable again. */
+void board_destroy(Board *b);
 void *board_add_device(Board *b, const DeviceInfo *info, int instance);
 void *board_find_device(Board *b, const char *name, int instance);
 void board_reset(Board *b);

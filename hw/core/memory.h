@@ -63,7 +63,8 @@ MemoryMap *mem_new(void);
 void mem_free(MemoryMap *m);
 void mem_set_hooks(MemoryMap *m, const MemoryHooks *hooks);
 
-/* host == NULL: allocate zeroed page-aligned memory owned by the region. */
+/* host == NULL: allocate zeroed page-aligned memory owned by the region (freed by
+ * mem_free()); else host stays the caller's and must outlive the map. */
 MemRegion *mem_add_ram(MemoryMap *m, const char *name, uint64_t base, uint64_t size,
                        uint8_t *host, int priority);
 MemRegion *mem_add_rom(MemoryMap *m, const char *name, uint64_t base, uint64_t size,

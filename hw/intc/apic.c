@@ -1033,6 +1033,15 @@ static void *apic_init(Board *b, int instance)
     return s;
 }
 
+static void apic_finalize(void *opaque)
+{
+    ApicState *s = opaque;
+
+    for (int i = 0; i < s->nb_cpus; i++) {
+        timer_free(s->cpu[i].timer);
+    }
+}
+
 static int apic_post_load(void *opaque)
 {
     ApicState *s = opaque;
@@ -1140,4 +1149,5 @@ const DeviceInfo apic_device = {
     .reset = apic_reset,
     .vmsd = &apic_vmsd,
     .info = apic_info,
+    .finalize = apic_finalize,
 };

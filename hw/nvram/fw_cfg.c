@@ -449,6 +449,19 @@ static void *fw_cfg_init(Board *b, int instance)
     return s;
 }
 
+/* Every item holds its own copy of the data (entry_set). */
+static void fw_cfg_finalize(void *opaque)
+{
+    FWCfgState *s = opaque;
+
+    for (size_t i = 0; i < ARRAY_SIZE(s->local); i++) {
+        free(s->local[i].data);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(s->arch); i++) {
+        free(s->arch[i].data);
+    }
+}
+
 static bool fw_cfg_info(void *opaque, const char *what, FILE *out)
 {
     FWCfgState *s = opaque;
@@ -484,4 +497,5 @@ const DeviceInfo fw_cfg_device = {
     .reset = fw_cfg_reset,
     .vmsd = &fw_cfg_vmsd,
     .info = fw_cfg_info,
+    .finalize = fw_cfg_finalize,
 };

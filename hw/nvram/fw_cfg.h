@@ -8,7 +8,9 @@
  * All multi-byte values of legacy items are little-endian; the directory and the DMA
  * descriptor are big-endian, as QEMU defines them.
  *
- * The board fills the items before the guest runs (machine creation); items are copied.
+ * The board fills the items before the guest runs (machine creation). Ownership: every
+ * fw_cfg_add_* copies its data (the caller keeps, and frees, its own buffer); the device
+ * frees its copies when the board is destroyed.
  */
 #ifndef X86PC_HW_NVRAM_FW_CFG_H
 #define X86PC_HW_NVRAM_FW_CFG_H
@@ -83,7 +85,8 @@ void fw_cfg_add_i32(FWCfgState *s, uint16_t key, uint32_t v);
 void fw_cfg_add_i64(FWCfgState *s, uint16_t key, uint64_t v);
 /* Add (or replace, keeping its key) a named file; names are at most 55 characters. */
 void fw_cfg_add_file(FWCfgState *s, const char *name, const void *data, size_t len);
-/* Contents of an item or file (for tests and table builders); NULL if absent. */
+/* Contents of an item or file (for tests and table builders); NULL if absent. Owned by
+ * the device: valid until the item is replaced or the board destroyed. */
 const uint8_t *fw_cfg_get_bytes(FWCfgState *s, uint16_t key, size_t *len);
 const uint8_t *fw_cfg_get_file(FWCfgState *s, const char *name, size_t *len);
 /* Add a range to "etc/e820" (the RAM below 4 GiB and the standard PC holes are there

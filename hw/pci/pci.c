@@ -226,7 +226,6 @@ void pci_register_rom(PCIDevice *d, const void *image, uint32_t len)
 {
     uint32_t size = GUEST_PAGE_SIZE;
     PCIBar *b;
-    uint8_t *host;
     char name[32];
 
     while (size < len && size < (1u << 30)) {
@@ -236,12 +235,12 @@ void pci_register_rom(PCIDevice *d, const void *image, uint32_t len)
         fatal("pci: %s: option ROM too large", d->info->name);
     }
     b = bar_setup(d, PCI_ROM_SLOT, 0, size);
-    host = xalloc_pages(size);
-    memset(host, 0xff, size);
-    memcpy(host, image, len);
     region_name(d, PCI_ROM_SLOT, name, sizeof(name));
     b->kind = PCI_BAR_ROM;
-    b->region = mem_add_rom(d->bus->board->mem, name, 0, size, host, PCI_PRIO_BAR);
+    /* The region owns the copy (freed with the memory map). */
+    b->region = mem_add_rom(d->bus->board->mem, name, 0, size, NULL, PCI_PRIO_BAR);
+    memset(b->region->host, 0xff, size);
+    memcpy(b->region->host, image, len);
     mem_region_set_enabled(d->bus->board->mem, b->region, false);
 }
 

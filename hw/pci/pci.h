@@ -183,7 +183,8 @@ MemRegion *pci_register_bar_mmio(PCIDevice *d, int bar, uint32_t size, bool pref
                                  const MemoryOps *ops, void *opaque);
 /* host must stay valid for the life of the machine (not owned). */
 MemRegion *pci_register_bar_ram(PCIDevice *d, int bar, uint32_t size, uint8_t *host);
-/* Expansion ROM: image of len bytes, padded to a power of two (copied). */
+/* Expansion ROM: image of len bytes, padded to a power of two (copied: the caller keeps
+ * its buffer; the copy is freed with the board). */
 void pci_register_rom(PCIDevice *d, const void *image, uint32_t len);
 uint64_t pci_bar_address(PCIDevice *d, int bar);
 /* True if none of the ports [base, base + count) is claimed (and all exist). */

@@ -529,6 +529,13 @@ static void *rtc_init(Board *b, int instance)
     return s;
 }
 
+static void rtc_finalize(void *opaque)
+{
+    RTCState *s = opaque;
+
+    timer_free(s->timer);
+}
+
 static bool rtc_info(void *opaque, const char *what, FILE *out)
 {
     RTCState *s = opaque;
@@ -589,4 +596,5 @@ const DeviceInfo mc146818_device = {
     .reset = rtc_reset,
     .vmsd = &rtc_vmsd,
     .info = rtc_info,
+    .finalize = rtc_finalize,
 };

@@ -465,6 +465,15 @@ static void *hpet_init(Board *b, int instance)
     return s;
 }
 
+static void hpet_finalize(void *opaque)
+{
+    HPETState *s = opaque;
+
+    for (int i = 0; i < HPET_NUM_TIMERS; i++) {
+        timer_free(s->t[i].timer);
+    }
+}
+
 static bool hpet_info(void *opaque, const char *what, FILE *out)
 {
     HPETState *s = opaque;
@@ -522,4 +531,5 @@ const DeviceInfo hpet_device = {
     .reset = hpet_reset,
     .vmsd = &hpet_vmsd,
     .info = hpet_info,
+    .finalize = hpet_finalize,
 };

@@ -498,6 +498,13 @@ static void *pit_init(Board *b, int instance)
     return s;
 }
 
+static void pit_finalize(void *opaque)
+{
+    PITState *s = opaque;
+
+    timer_free(s->timer);
+}
+
 static bool pit_info(void *opaque, const char *what, FILE *out)
 {
     PITState *s = opaque;
@@ -579,4 +586,5 @@ const DeviceInfo i8254_device = {
     .reset = pit_reset,
     .vmsd = &pit_vmsd,
     .info = pit_info,
+    .finalize = pit_finalize,
 };

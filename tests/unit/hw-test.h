@@ -30,6 +30,14 @@ static inline int tests_finish(void)
     return tests_failed ? 1 : 0;
 }
 
+/* End of a test: destroy the board (devices finalized, states and maps freed, so
+ * LeakSanitizer sees every leak); no device timer may stay in the queue. */
+static inline void board_teardown(Board *b)
+{
+    board_destroy(b);
+    CHECK(timer_next_deadline() == VCLOCK_NEVER, "board_destroy left a timer queued");
+}
+
 /* Records the level and the number of rising edges of each line. */
 typedef struct IRQRecorder {
     int level[16];

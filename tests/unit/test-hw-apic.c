@@ -360,5 +360,6 @@ int main(void)
     test_ipi();
     test_ioapic();
     test_hpet();
+    board_teardown(&b);
     return tests_finish();
 }

@@ -91,5 +91,6 @@ int main(void)
     program8(3, DMA_MODE_WRITE, 0, 0, 10);
     outb(&b, 0x0d, 0);
     CHECK(!dma_channel_ready(dma, 3) && inb(&b, 0x0f) == 0xff, "master clear masks all");
+    board_teardown(&b);
     return tests_finish();
 }

@@ -182,5 +182,6 @@ int main(void)
     CHECK(inb(&b, 0x511) == 'Q' && inb(&b, 0x511) == 'E', "fw_cfg signature");
     outb(&b, 0x70, 0x0d);
     CHECK(inb(&b, 0x71) == 0x80, "RTC still decoded (no window stole its ports)");
+    board_teardown(&b);
     return tests_finish();
 }

@@ -151,5 +151,6 @@ int main(void)
     CHECK(inb(&b, 0x71) == 0x80, "RTC answers after fuzzing");
     outb(&b, 0x64, 0xaa);
     CHECK(inb(&b, 0x60) == 0x55, "8042 self test after fuzzing");
+    board_teardown(&b);
     return tests_finish();
 }

@@ -422,5 +422,6 @@ int main(void)
     test_e820();
     test_acpi();
     test_smbios();
+    board_teardown(&b);
     return tests_finish();
 }

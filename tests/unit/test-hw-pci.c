@@ -374,5 +374,6 @@ int main(void)
     test_bars(bus, &da);
     test_pirq(&da, &db);
     test_pm();
+    board_teardown(&b);
     return tests_finish();
 }

@@ -217,5 +217,6 @@ int main(void)
         CHECK(!board_load(&b, buf.data, buf.len / 2), "truncated state is rejected");
         bytebuf_free(&buf);
     }
+    board_teardown(&b);
     return tests_finish();
 }

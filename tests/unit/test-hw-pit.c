@@ -137,5 +137,6 @@ int main(void)
         r2 = inb(&b, 0x61) & 0x10;
         CHECK(r1 != r2, "refresh bit toggles");
     }
+    board_teardown(&b);
     return tests_finish();
 }

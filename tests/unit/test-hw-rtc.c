@@ -157,5 +157,6 @@ int main(void)
     /* General CMOS RAM keeps what is written; the NMI bit of the index is not data. */
     cmos_set(0x40 | 0x80, 0xa5);
     CHECK(cmos(0x40) == 0xa5, "CMOS RAM byte");
+    board_teardown(&b);
     return tests_finish();
 }

@@ -157,5 +157,6 @@ int main(void)
         }
     }
     unlink(path);
+    board_teardown(&b);
     return tests_finish();
 }
