@@ -14,6 +14,11 @@
  * so data that shares a page with code stays cheap. If the running block is hit, the
  * exec loop leaves it after the writing instruction and decodes afresh.
  *
+ * Lookup: block_lookup_fast() (cpu/block.h) tries the jump cache, indexed by physical
+ * address, before block_lookup() hashes; the exec loop tries the links of the previous
+ * block first (Block.link). Invalidation clears a block's jump-cache slot and its valid
+ * flag (which links check); flushes of the TLB or of the cache bump link_gen.
+ *
  * Memory: blocks live in one arena, allocated by bumping a pointer; invalidated blocks
  * stay there, unreachable, until the arena fills and the whole cache is flushed. Nothing
  * is freed while a block runs (a flush only happens when a block is being built), so a
@@ -56,6 +61,7 @@ BlockCache *block_cache_get(X86CPU *cpu)
         bc->arena = xmalloc(bc->arena_size);
         bc->hash = xzalloc(BLOCK_HASH_SIZE * sizeof(Block *));
         bc->pages = xzalloc(PAGE_HASH_SIZE * sizeof(PageEntry *));
+        bc->jcache = xzalloc(BLOCK_JCACHE_SIZE * sizeof(Block *));
         cpu->blocks = bc;
     }
     return bc;
@@ -71,6 +77,7 @@ void block_cache_free(X86CPU *cpu)
     free(bc->arena);
     free(bc->hash);
     free(bc->pages);
+    free(bc->jcache);
     free(bc);
     cpu->blocks = NULL;
 }
@@ -93,10 +100,19 @@ void block_flush_all(X86CPU *cpu)
 
     memset(bc->hash, 0, BLOCK_HASH_SIZE * sizeof(Block *));
     memset(bc->pages, 0, PAGE_HASH_SIZE * sizeof(PageEntry *));
+    memset(bc->jcache, 0, BLOCK_JCACHE_SIZE * sizeof(Block *));
     bc->arena_used = 0;
     bc->generation++;
+    bc->link_gen++;
     if (bc->cur) {
         bc->stop = true;
+    }
+}
+
+void block_links_flush(X86CPU *cpu)
+{
+    if (cpu->blocks) {
+        cpu->blocks->link_gen++;
     }
 }
 
@@ -166,8 +182,13 @@ static bool block_overlaps(const Block *b, uint64_t lo, uint64_t hi)
 
 static void block_invalidate(BlockCache *bc, Block *b)
 {
+    Block **jc = &bc->jcache[block_jcache_hash(b->phys)];
+
     b->valid = false;
     hash_remove(bc, b);
+    if (*jc == b) {
+        *jc = NULL;
+    }
     if (b == bc->cur) {
         bc->stop = true;
     }
@@ -321,6 +342,8 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
             d->handler = h_ud_decode;
         } else if ((e->flags & F_PRIV) && (key & HF_CPL_MASK) != 0) {
             d->handler = h_gp0;
+        } else {
+            d->handler = interp_specialize(d);
         }
         pos += (unsigned)r;
         b->n_insns++;
@@ -351,12 +374,20 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
 Block *block_lookup(X86CPU *cpu)
 {
     BlockCache *bc = block_cache_get(cpu);
-    uint32_t cs_base = cpu->seg[R_CS].base;
-    uint32_t lin = cs_base + cpu->eip;
-    uint64_t phys = cpu_code_phys(cpu, lin);
-    uint32_t key = cpu->hflags & HF_BLOCK_KEY_MASK;
+    Block *b;
+    uint32_t cs_base;
+    uint32_t lin;
+    uint64_t phys;
+    uint32_t key;
 
-    for (Block *b = bc->hash[block_hash(phys, cs_base)]; b; b = b->hash_next) {
+    /* A fault here (fetch #PF, #GP, #UD) belongs to the block's first instruction. */
+    cpu->insn_start_eip = cpu->eip;
+    cs_base = cpu->seg[R_CS].base;
+    lin = cs_base + cpu->eip;
+    phys = cpu_code_phys(cpu, lin);
+    key = cpu->hflags & HF_BLOCK_KEY_MASK;
+
+    for (b = bc->hash[block_hash(phys, cs_base)]; b; b = b->hash_next) {
         if (b->phys == phys && b->cs_base == cs_base && b->key == key) {
             if (b->phys2 != BLOCK_NO_PAGE) {
                 uint32_t next = (lin & TARGET_PAGE_MASK) + TARGET_PAGE_SIZE;
@@ -364,9 +395,15 @@ Block *block_lookup(X86CPU *cpu)
                 if ((cpu_code_phys(cpu, next) & ~(uint64_t)(TARGET_PAGE_SIZE - 1)) != b->phys2) {
                     continue;
                 }
+                return b;
             }
+            bc->jcache[block_jcache_hash(phys)] = b;
             return b;
         }
     }
-    return block_build(cpu, phys, cs_base, key);
+    b = block_build(cpu, phys, cs_base, key);
+    if (b->phys2 == BLOCK_NO_PAGE) {
+        bc->jcache[block_jcache_hash(phys)] = b;
+    }
+    return b;
 }

@@ -6,6 +6,7 @@
 #define X86PC_CPU_BLOCK_H
 
 #include "cpu/decode.h"
+#include "cpu/mmu.h"
 
 #define BLOCK_MAX_INSNS 64
 #define BLOCK_NO_PAGE (~(uint64_t)0)
@@ -24,10 +25,29 @@ struct Block {
     void *jit_code;      /* translated host code, or NULL (owned by jit/) */
     Block *hash_next;
     Block *page_next[2]; /* lists of the blocks in page(phys) and page(phys2) */
+    /*
+     * Direct chaining: up to two successors seen after this block, each with the linear
+     * address it started at. A link is only followed while link_gen equals the cache's
+     * link_gen (bumped by every TLB flush and every block-cache flush), the successor is
+     * still valid and its CS base and key match: it then stands for the TLB lookup and
+     * the hash lookup that found it (cpu/exec.c).
+     */
+    Block *link[2];
+    uint32_t link_lin[2];
+    uint32_t link_gen;
+    uint8_t link_next;   /* slot the next new link replaces */
     DecodedInsn insns[];
 };
 
 typedef struct PageEntry PageEntry;
+
+/*
+ * Jump cache: a direct-mapped table in front of the hash table, indexed by the physical
+ * address of a block's first byte. It only holds valid blocks that lie in one page
+ * (phys2 == BLOCK_NO_PAGE); invalidation clears a block's slot and a flush clears all.
+ */
+#define BLOCK_JCACHE_BITS 12
+#define BLOCK_JCACHE_SIZE (1u << BLOCK_JCACHE_BITS)
 
 struct BlockCache {
     uint8_t *arena;
@@ -35,17 +55,57 @@ struct BlockCache {
     size_t arena_used;
     Block **hash;          /* BLOCK_HASH_SIZE buckets */
     PageEntry **pages;     /* PAGE_HASH_SIZE buckets */
-    Block *cur;            /* block being executed, or NULL */
-    bool stop;             /* cpu_end_block(): leave the block after this instruction */
+    Block **jcache;        /* BLOCK_JCACHE_SIZE entries, see above */
+    Block *cur;            /* block being executed (or the last one), or NULL */
+    /*
+     * Leave the block after this instruction: set by cpu_end_block(), by invalidation of
+     * the running block, and (through cpu_end_block) by everything that sets
+     * cpu->watchpoint_hit or cpu->dr6_pending, so the exec loop tests this one flag after
+     * each instruction and the others once per block.
+     */
+    bool stop;
+    /* While limit_active, the exec loop runs until cpu->icount reaches icount_limit. */
+    bool limit_active;
+    uint64_t icount_limit;
     bool bp_skip;          /* resume over the gdb breakpoint at bp_skip_lin */
     uint32_t bp_skip_lin;
     uint64_t generation;   /* bumped by every flush */
+    uint32_t link_gen;     /* see Block.link: bumped by TLB and block-cache flushes */
 };
 
 BlockCache *block_cache_get(X86CPU *cpu);
 /* Find or decode the block at CS:EIP; faults (#PF, #GP, #UD) of its first instruction. */
 Block *block_lookup(X86CPU *cpu);
 void block_flush_all(X86CPU *cpu);
+/* The TLB was flushed (cpu/mmu.c): block links may no longer stand for a translation. */
+void block_links_flush(X86CPU *cpu);
+
+static inline unsigned block_jcache_hash(uint64_t phys)
+{
+    return (unsigned)(phys ^ (phys >> BLOCK_JCACHE_BITS)) & (BLOCK_JCACHE_SIZE - 1);
+}
+
+/*
+ * block_lookup() with an inline fast path: the code TLB entry of CS:EIP (one compare, as
+ * for data accesses) gives the physical address, the jump cache the block.
+ */
+static inline Block *block_lookup_fast(X86CPU *cpu, BlockCache *bc)
+{
+    uint32_t cs_base = cpu->seg[R_CS].base;
+    uint32_t lin = cs_base + cpu->eip;
+    const TLBEntry *e = tlb_entry(cpu, mmu_index_cpl(cpu), lin);
+
+    if (likely(e->tag_code == (lin & TARGET_PAGE_MASK))) {
+        uint64_t phys = e->paddr | (lin & ~TARGET_PAGE_MASK);
+        Block *b = bc->jcache[block_jcache_hash(phys)];
+
+        if (likely(b && b->phys == phys && b->cs_base == cs_base &&
+                   b->key == (cpu->hflags & HF_BLOCK_KEY_MASK))) {
+            return b;
+        }
+    }
+    return block_lookup(cpu);
+}
 
 /*
  * JIT hook: called with each block when it is entered; a JIT may set b->jit_code. NULL

@@ -6,9 +6,16 @@
  * Events and the instruction budget are checked at block boundaries only: a block is
  * short (it ends at every branch and at every instruction that can change the interrupt
  * state: STI, POPF, IRET, MOV SS, I/O, HLT...), so this bounds interrupt latency while
- * keeping the per-instruction path to a handler call and two counters. A block is cut
- * short to the remaining budget, so cpu_exec(cpu, n) retires at most n instructions and
- * cpu->icount is exact.
+ * keeping the per-instruction path to a handler call, the EIP update, icount and one
+ * stop flag. A block is cut short to the remaining budget, so cpu_exec(cpu, n) retires
+ * at most n instructions and cpu->icount is exact. Delivering a fault or an external
+ * interrupt retires nothing (icount unchanged) but uses one unit of budget, so a guest
+ * caught in a fault loop (a handler that faults on its first instruction) still returns
+ * CPU_EXIT_BUDGET.
+ *
+ * Finding the next block: a link of the block just run (Block.link: a successor seen
+ * before, valid until the next TLB or cache flush), else the jump cache with the code
+ * TLB inline (block_lookup_fast), else the hash table, else the decoder.
  *
  * When any debug feature is active the loop runs one instruction at a time
  * (exec_one_debug) and does all the checks around it.
@@ -197,10 +204,10 @@ static int exec_events(X86CPU *cpu, bool *deliver_now)
     return EXEC_CONTINUE;
 }
 
-static bool debug_active(const X86CPU *cpu)
+static inline bool debug_active(const X86CPU *cpu)
 {
-    return cpu->single_step || cpu->nb_bps > 0 || (cpu->eflags & (EF_TF | EF_RF)) ||
-           (cpu->dr[7] & 0xff) || cpu->dr6_pending;
+    return (cpu->single_step | (cpu->nb_bps > 0) | ((cpu->eflags & (EF_TF | EF_RF)) != 0) |
+            ((cpu->dr[7] & 0xff) != 0) | (cpu->dr6_pending != 0));
 }
 
 static void log_exec(X86CPU *cpu, const Block *b)
@@ -213,14 +220,29 @@ static void log_exec(X86CPU *cpu, const Block *b)
                     (unsigned long long)b->phys);
 }
 
-/* Run one instruction of b (b's first). Returns after the instruction retires. */
-static void run_insn(X86CPU *cpu, const DecodedInsn *i)
+/*
+ * Run one instruction. Returns after the instruction retires. Only icount counts here
+ * (the virtual clock reads it during a slice); the budget is charged by the callers.
+ */
+static inline void run_insn(X86CPU *cpu, const DecodedInsn *i)
 {
     cpu->insn_start_eip = cpu->eip;
     cpu->eip += i->len;
     i->handler(cpu, i);
     cpu->icount++;
-    cpu->budget--;
+}
+
+/*
+ * Budget accounting. cpu->budget is exact outside exec_blocks(). exec_blocks() instead
+ * runs up to an icount limit (bc->icount_limit, bc->limit_active) and converts it back
+ * when it leaves, normally or by an exception (budget_sync() in exec_exception()).
+ */
+static inline void budget_sync(X86CPU *cpu, BlockCache *bc)
+{
+    if (bc->limit_active) {
+        cpu->budget = (int64_t)(bc->icount_limit - cpu->icount);
+        bc->limit_active = false;
+    }
 }
 
 /* Debug mode: one instruction with breakpoint, single-step and trap checks. */
@@ -258,6 +280,7 @@ static int exec_one_debug(X86CPU *cpu, BlockCache *bc)
     bc->cur = b;
     bc->stop = false;
     run_insn(cpu, &b->insns[0]);
+    cpu->budget--;
     bc->cur = NULL;
     /* RF is cleared once an instruction completes (IRET may have just loaded it). */
     if (rf && b->insns[0].handler != h_iret) {
@@ -284,16 +307,134 @@ static bool exec_exception(X86CPU *cpu, BlockCache *bc)
 {
     int kind = cpu->exc_kind;
 
+    budget_sync(cpu, bc);
     bc->cur = NULL;
     bc->stop = false;
-    /* INT n, INT3, INTO and INT1 retire; a fault does not. */
+    /*
+     * INT n, INT3, INTO and INT1 retire; a fault does not, so it leaves icount alone. It
+     * still uses one unit of budget: a handler whose first instruction faults again
+     * (a livelock the guest may legitimately be in) then ends cpu_exec with
+     * CPU_EXIT_BUDGET instead of delivering the same fault forever inside it.
+     */
     if (kind == EXC_KIND_SOFT || kind == EXC_KIND_INT3 || kind == EXC_KIND_INTO ||
         kind == EXC_KIND_ICEBP) {
         cpu->icount++;
-        cpu->budget--;
     }
+    cpu->budget--;
     cpu->inhibit_irq = false;
     return cpu_deliver_event(cpu);
+}
+
+/*
+ * The block to run next after prev (NULL: none to chain from). A link of prev (see
+ * Block.link) is followed when it is current; otherwise the block is looked up and, if
+ * nothing was flushed meanwhile, recorded as a link of prev.
+ */
+static inline Block *exec_next_block(X86CPU *cpu, BlockCache *bc, Block *prev)
+{
+    uint32_t cs_base = cpu->seg[R_CS].base;
+    uint32_t lin = cs_base + cpu->eip;
+    uint32_t key = cpu->hflags & HF_BLOCK_KEY_MASK;
+    uint32_t gen = bc->link_gen;
+    Block *b;
+
+    if (prev && prev->link_gen == gen) {
+        int k = prev->link_lin[0] == lin ? 0 : prev->link_lin[1] == lin ? 1 : -1;
+
+        if (k >= 0) {
+            b = prev->link[k];
+            if (likely(b && b->valid && b->cs_base == cs_base && b->key == key)) {
+                return b;
+            }
+        }
+    }
+    b = block_lookup_fast(cpu, bc);
+    if (prev && bc->link_gen == gen && b->phys2 == BLOCK_NO_PAGE) {
+        unsigned k = prev->link_next++ & 1;
+
+        if (prev->link_gen != gen) {
+            prev->link[0] = prev->link[1] = NULL;
+            prev->link_gen = gen;
+            k = 0;
+        }
+        prev->link[k] = b;
+        prev->link_lin[k] = lin;
+    }
+    return b;
+}
+
+/*
+ * The fast path: run one block (the caller has just checked events, budget and debug
+ * state), then more while no event is pending, budget is left and no debug feature is
+ * active. Returns EXEC_CONTINUE when the outer loop must look at events, budget or debug
+ * state, or an exit reason. Kept apart from cpu_exec(), whose sigsetjmp() forces its
+ * locals into memory, so that this loop keeps its state in registers; exceptions leave
+ * it through the same siglongjmp.
+ */
+static __attribute__((noinline)) int exec_blocks(X86CPU *cpu, BlockCache *bc)
+{
+    uint64_t limit = cpu->icount + (uint64_t)cpu->budget;
+    /* Neither changes while cpu_exec runs (gdb and the monitor act between calls). */
+    bool hooks = (log_mask & (LOG_EXEC | LOG_CPU)) || block_jit_hook;
+    bool gdb_debug = cpu->single_step || cpu->nb_bps > 0;
+    Block *prev = NULL;
+    int r = EXEC_CONTINUE;
+
+    bc->icount_limit = limit;
+    bc->limit_active = true;
+    do {
+        const DecodedInsn *i, *end;
+        uint64_t left;
+        Block *b;
+
+        b = exec_next_block(cpu, bc, prev);
+        b->exec_count++;
+        if (unlikely(hooks)) {
+            if (log_mask & (LOG_EXEC | LOG_CPU)) {
+                log_exec(cpu, b);
+            }
+            if (block_jit_hook) {
+                block_jit_hook(cpu, b);
+            }
+        }
+        /* The interrupt shadow of STI/MOV SS covers at least this block's first insn. */
+        cpu->inhibit_irq = false;
+        bc->cur = b;
+        bc->stop = false;
+        prev = b;
+        i = b->insns;
+        left = limit - cpu->icount;
+        end = i + (b->n_insns <= left ? b->n_insns : left);
+        for (; i < end; i++) {
+            run_insn(cpu, i);
+            if (unlikely(bc->stop)) {
+                /* Also set with watchpoint hits and pending debug traps (cpu/block.h). */
+                if (cpu->dr6_pending) {
+                    uint32_t pending = cpu->dr6_pending;
+
+                    budget_sync(cpu, bc);
+                    bc->cur = NULL;
+                    cpu->dr6_pending = 0;
+                    cpu->insn_start_eip = cpu->eip;
+                    cpu_raise_debug(cpu, pending, true, cpu->eip);
+                }
+                if (cpu->watchpoint_hit) {
+                    r = CPU_EXIT_DEBUG;
+                    goto out;
+                }
+                /* The block may have been invalidated or the cache flushed: no link. */
+                prev = NULL;
+                break;
+            }
+        }
+        /* debug_active(), less what cannot change inside cpu_exec; dr6_pending stopped. */
+    } while (likely(!(cpu->interrupt_request | cpu->halted | cpu->wait_for_sipi) &&
+                    cpu->icount < limit &&
+                    !((cpu->eflags & (EF_TF | EF_RF)) | (cpu->dr[7] & 0xff) | gdb_debug)));
+out:
+    budget_sync(cpu, bc);
+    bc->cur = NULL;
+    return r;
 }
 
 CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
@@ -303,6 +444,8 @@ CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
 
     cpu->budget = max_insns;
     cpu->watchpoint_hit = false;
+    bc->cur = NULL;
+    bc->limit_active = false;
     if (sigsetjmp(cpu->jmp_env, 0) != 0) {
         if (!exec_exception(cpu, bc)) {
             return CPU_EXIT_SHUTDOWN;
@@ -312,8 +455,6 @@ CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
         }
     }
     for (;;) {
-        Block *b;
-        const DecodedInsn *i, *end;
         int r;
 
         if (unlikely(cpu->interrupt_request || cpu->halted || cpu->wait_for_sipi)) {
@@ -321,8 +462,12 @@ CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
             if (r != EXEC_CONTINUE) {
                 return (CPUExitReason)r;
             }
-            if (deliver_now && !cpu_deliver_event(cpu)) {
-                return CPU_EXIT_SHUTDOWN;
+            if (deliver_now) {
+                /* Budget, not icount: see exec_exception(). */
+                cpu->budget--;
+                if (!cpu_deliver_event(cpu)) {
+                    return CPU_EXIT_SHUTDOWN;
+                }
             }
         }
         if (cpu->budget <= 0) {
@@ -330,42 +475,11 @@ CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
         }
         if (unlikely(debug_active(cpu))) {
             r = exec_one_debug(cpu, bc);
-            if (r != EXEC_CONTINUE) {
-                return (CPUExitReason)r;
-            }
-            continue;
+        } else {
+            r = exec_blocks(cpu, bc);
         }
-        cpu->insn_start_eip = cpu->eip;
-        b = block_lookup(cpu);
-        if (unlikely(log_mask & (LOG_EXEC | LOG_CPU))) {
-            log_exec(cpu, b);
-        }
-        b->exec_count++;
-        if (block_jit_hook) {
-            block_jit_hook(cpu, b);
-        }
-        /* The interrupt shadow of STI/MOV SS covers at least this block's first insn. */
-        cpu->inhibit_irq = false;
-        bc->cur = b;
-        bc->stop = false;
-        i = b->insns;
-        end = i + (b->n_insns <= cpu->budget ? b->n_insns : cpu->budget);
-        for (; i < end; i++) {
-            run_insn(cpu, i);
-            if (unlikely(bc->stop || cpu->watchpoint_hit || cpu->dr6_pending)) {
-                break;
-            }
-        }
-        bc->cur = NULL;
-        if (unlikely(cpu->dr6_pending)) {
-            uint32_t pending = cpu->dr6_pending;
-
-            cpu->dr6_pending = 0;
-            cpu->insn_start_eip = cpu->eip;
-            cpu_raise_debug(cpu, pending, true, cpu->eip);
-        }
-        if (unlikely(cpu->watchpoint_hit)) {
-            return CPU_EXIT_DEBUG;
+        if (r != EXEC_CONTINUE) {
+            return (CPUExitReason)r;
         }
     }
 }

@@ -99,44 +99,97 @@ void cpu_set_eflags(X86CPU *cpu, uint32_t val)
     cpu->eflags = (val & ~CC_ALL) | EF_FIXED1;
 }
 
+/* OF alone from the lazy state of a cc_op other than CC_OP_EFLAGS. */
+static bool cc_of(uint32_t op, uint32_t res, uint32_t a, uint32_t b, uint32_t sign)
+{
+    switch (op) {
+    case CC_OP_ADD8: case CC_OP_ADD16: case CC_OP_ADD32:
+        return ((a ^ res) & (b ^ res) & sign) != 0;
+    case CC_OP_SUB8: case CC_OP_SUB16: case CC_OP_SUB32:
+        return ((a ^ b) & (a ^ res) & sign) != 0;
+    case CC_OP_INC8: case CC_OP_INC16: case CC_OP_INC32:
+        return res == sign;
+    case CC_OP_DEC8: case CC_OP_DEC16: case CC_OP_DEC32:
+        return res == sign - 1;
+    default:
+        return (a & CC_O) != 0;
+    }
+}
+
+/*
+ * Jcc/SETcc/CMOVcc/LOOPcc conditions. Only the flags the condition needs are derived
+ * from the lazy state; cpu_cc_compute_all() is never called.
+ */
 bool cpu_cond(X86CPU *cpu, unsigned cc)
 {
-    uint32_t f;
+    uint32_t op = cpu->cc_op;
+    uint32_t sign, mask, res, a, b;
     bool r;
 
-    /* Fast paths for the common compare-and-branch pairs. */
-    if (cpu->cc_op >= CC_OP_SUB8 && cpu->cc_op <= CC_OP_SUB32 && (cc & 0xe) != 0 &&
-        (cc & 0xe) != 0xa) {
-        unsigned size = 1u << (cpu->cc_op - CC_OP_SUB8);
-        uint32_t mask = size_mask(size), sign = size_sign(size);
-        uint32_t a = cpu->cc_src1 & mask, b = cpu->cc_src2 & mask;
-        uint32_t res = cpu->cc_res & mask;
-
-        /* Only valid when res == a - b exactly (SUB/CMP), i.e. no borrow-in (not SBB). */
-        if (((a - b) & mask) == res) {
-            int32_t sa = (int32_t)((a ^ sign) - sign), sb = (int32_t)((b ^ sign) - sign);
-
+    /* Compare-and-branch on a 32-bit CMP/SUB first: the commonest case by far. */
+    if (likely(op == CC_OP_SUB32)) {
+        a = cpu->cc_src1;
+        b = cpu->cc_src2;
+        res = cpu->cc_res;
+        if (a - b == res) {
             switch (cc >> 1) {
-            case 1: r = a < b; break;                    /* B */
-            case 2: r = a == b; break;                   /* E */
-            case 3: r = a <= b; break;                   /* BE */
-            case 4: r = (res & sign) != 0; break;        /* S */
-            case 6: r = sa < sb; break;                  /* L */
-            default: r = sa <= sb; break;                /* LE */
+            case 1: r = a < b; break;                               /* B */
+            case 2: r = a == b; break;                              /* E */
+            case 3: r = a <= b; break;                              /* BE */
+            case 6: r = (int32_t)a < (int32_t)b; break;             /* L */
+            case 7: r = (int32_t)a <= (int32_t)b; break;            /* LE */
+            default: goto general;
             }
             return r ^ (cc & 1);
         }
     }
-    f = cpu_cc_compute_all(cpu);
+general:
+    if (op == CC_OP_EFLAGS) {
+        uint32_t f = cpu->cc_src1;
+
+        switch (cc >> 1) {
+        case 0: r = f & CC_O; break;
+        case 1: r = f & CC_C; break;
+        case 2: r = f & CC_Z; break;
+        case 3: r = f & (CC_C | CC_Z); break;
+        case 4: r = f & CC_S; break;
+        case 5: r = f & CC_P; break;
+        case 6: r = !(f & CC_S) != !(f & CC_O); break;
+        default: r = (f & CC_Z) || (!(f & CC_S) != !(f & CC_O)); break;
+        }
+        return r ^ (cc & 1);
+    }
+    sign = cc_op_sign(op);
+    mask = sign * 2 - 1;
+    res = cpu->cc_res & mask;
+    a = cpu->cc_src1;
+    b = cpu->cc_src2;
+    /* Compare-and-branch: CMP/SUB (res == a - b exactly, i.e. not SBB with a borrow-in). */
+    if (op >= CC_OP_SUB8 && op <= CC_OP_SUB32 && ((a - b) & mask) == res) {
+        uint32_t ua = a & mask, ub = b & mask;
+        int32_t sa = (int32_t)((ua ^ sign) - sign), sb = (int32_t)((ub ^ sign) - sign);
+
+        switch (cc >> 1) {
+        case 0: r = ((a ^ b) & (a ^ res) & sign) != 0; break; /* O */
+        case 1: r = ua < ub; break;                           /* B */
+        case 2: r = res == 0; break;                          /* E */
+        case 3: r = ua <= ub; break;                          /* BE */
+        case 4: r = (res & sign) != 0; break;                 /* S */
+        case 5: r = parity_flag(res) != 0; break;             /* P */
+        case 6: r = sa < sb; break;                           /* L */
+        default: r = sa <= sb; break;                         /* LE */
+        }
+        return r ^ (cc & 1);
+    }
     switch (cc >> 1) {
-    case 0: r = f & CC_O; break;
-    case 1: r = f & CC_C; break;
-    case 2: r = f & CC_Z; break;
-    case 3: r = f & (CC_C | CC_Z); break;
-    case 4: r = f & CC_S; break;
-    case 5: r = f & CC_P; break;
-    case 6: r = !(f & CC_S) != !(f & CC_O); break;
-    default: r = (f & CC_Z) || (!(f & CC_S) != !(f & CC_O)); break;
+    case 0: r = cc_of(op, res, a, b, sign); break;
+    case 1: r = cc_cf(cpu) != 0; break;
+    case 2: r = res == 0; break;
+    case 3: r = res == 0 || cc_cf(cpu) != 0; break;
+    case 4: r = (res & sign) != 0; break;
+    case 5: r = parity_flag(res) != 0; break;
+    case 6: r = ((res & sign) != 0) != cc_of(op, res, a, b, sign); break;
+    default: r = res == 0 || ((res & sign) != 0) != cc_of(op, res, a, b, sign); break;
     }
     return r ^ (cc & 1);
 }

@@ -41,7 +41,8 @@ void cpu_end_block(X86CPU *cpu);
 /*
  * cpu_breakpoint_insert/remove/remove_all (cpu.h) live in cpu/exec.c; inserting or
  * removing a watchpoint flushes the TLB so that mmu.c's TLB_WATCH marking follows. The
- * exec loop checks cpu->watchpoint_hit and cpu->dr6_pending after every instruction.
+ * exec loop checks cpu->watchpoint_hit and cpu->dr6_pending when the block stops, so
+ * whatever sets either of them also calls cpu_end_block().
  */
 
 /* ---- block.c: decoded code cache, keyed by physical address ---- */

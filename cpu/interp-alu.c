@@ -14,12 +14,9 @@ static void cc_update(X86CPU *cpu, uint32_t mask, uint32_t values)
     cc_set_flags(cpu, (f & ~mask) | (values & mask));
 }
 
-static uint32_t get_cf(X86CPU *cpu)
+static inline uint32_t get_cf(X86CPU *cpu)
 {
-    if (cpu->cc_op == CC_OP_EFLAGS) {
-        return cpu->cc_src1 & CC_C;
-    }
-    return cpu_cc_compute_all(cpu) & CC_C;
+    return cc_cf(cpu);
 }
 
 /* ---- ADD/OR/ADC/SBB/AND/SUB/XOR/CMP/TEST ---- */

@@ -10,12 +10,14 @@
  *
  * Privilege (F_PRIV) and protected-mode-only (F_PM) checks are done once when a block is
  * decoded (CPL, PE and VM are part of the block key): such instructions get h_gp0 or h_ud
- * as their handler instead.
+ * as their handler instead. Otherwise a few frequent 32-bit operand forms get a
+ * specialised handler with the same semantics (interp_specialize(), cpu/interp-fast.c).
  */
 #ifndef X86PC_CPU_INTERP_H
 #define X86PC_CPU_INTERP_H
 
 #include "cpu/decode.h"
+#include "cpu/mmu.h"
 
 /* Every handler named in cpu/insn.def. */
 #define X(map, op, reg, pfx, mn, h, o1, o2, o3, fl) void h_##h(X86CPU *cpu, const DecodedInsn *i);
@@ -35,7 +37,9 @@ void h_gp0(X86CPU *cpu, const DecodedInsn *i);
  *   CC_OP_INCn/DECn res = src1 +/- 1; cc_src2 holds the preserved CF.
  *   CC_OP_RESn      SF/ZF/PF from res; CF/OF/AF are the bits of cc_src1 (logic ops,
  *                   shifts, multiplies: whatever computed them eagerly).
- * n is the width: +0 byte, +1 word, +2 dword.
+ * n is the width: +0 byte, +1 word, +2 dword. For every cc_op other than CC_OP_EFLAGS,
+ * cc_res holds the result masked to the width (so ZF is cc_res == 0); the operands in
+ * cc_src1/cc_src2 need not be masked.
  */
 enum {
     CC_OP_EFLAGS,
@@ -80,10 +84,62 @@ static inline void cc_set_flags(X86CPU *cpu, uint32_t flags)
 /* Result-based flags: SF/ZF/PF from res (of width size), CF/OF/AF given. */
 static inline void cc_set_res(X86CPU *cpu, unsigned size, uint32_t res, uint32_t cf_of_af)
 {
-    cc_set(cpu, CC_OP_RES8 + size_wi(size), res, cf_of_af, 0);
+    cc_set(cpu, CC_OP_RES8 + size_wi(size), res & size_mask(size), cf_of_af, 0);
 }
 
 bool cpu_cond(X86CPU *cpu, unsigned cc); /* Jcc condition cc (0..15) */
+
+/* Sign bit of the width of a cc_op other than CC_OP_EFLAGS. */
+static inline uint32_t cc_op_sign(uint32_t op)
+{
+    return 1u << ((8u << ((op - 1) % 3)) - 1);
+}
+
+/*
+ * CF alone from the lazy state (ADC, SBB, INC/DEC, RCL/RCR...), without materialising
+ * the other five flags. Only the sign-bit position of the operands matters, so operands
+ * need not be masked to the width.
+ */
+static inline uint32_t cc_add_cf(uint32_t a, uint32_t b, uint32_t res, uint32_t sign)
+{
+    return (((a & b) | ((a ^ b) & ~res)) & sign) ? CC_C : 0;
+}
+
+static inline uint32_t cc_sub_cf(uint32_t a, uint32_t b, uint32_t res, uint32_t sign)
+{
+    return (((~a & b) | (~(a ^ b) & res)) & sign) ? CC_C : 0;
+}
+
+static inline uint32_t cc_cf(const X86CPU *cpu)
+{
+    uint32_t a = cpu->cc_src1, b = cpu->cc_src2, res = cpu->cc_res;
+
+    switch (cpu->cc_op) {
+    case CC_OP_ADD8: return cc_add_cf(a, b, res, 0x80u);
+    case CC_OP_ADD16: return cc_add_cf(a, b, res, 0x8000u);
+    case CC_OP_ADD32: return cc_add_cf(a, b, res, 0x80000000u);
+    case CC_OP_SUB8: return cc_sub_cf(a, b, res, 0x80u);
+    case CC_OP_SUB16: return cc_sub_cf(a, b, res, 0x8000u);
+    case CC_OP_SUB32: return cc_sub_cf(a, b, res, 0x80000000u);
+    case CC_OP_INC8: case CC_OP_INC16: case CC_OP_INC32:
+    case CC_OP_DEC8: case CC_OP_DEC16: case CC_OP_DEC32:
+        return b & CC_C;
+    default:
+        return a & CC_C; /* CC_OP_EFLAGS, CC_OP_RESn */
+    }
+}
+
+/* ZF alone from the lazy state (cc_res is masked to the width, see above). */
+static inline bool cc_zf(const X86CPU *cpu)
+{
+    return cpu->cc_op == CC_OP_EFLAGS ? (cpu->cc_src1 & CC_Z) != 0 : cpu->cc_res == 0;
+}
+
+/*
+ * The handler to run for a decoded instruction: a specialised one for a few frequent
+ * 32-bit operand forms, else d->handler (cpu/interp-fast.c; called by the block builder).
+ */
+InsnHandler interp_specialize(const DecodedInsn *d);
 
 /* ---- register access ---- */
 static inline uint32_t reg_read(const X86CPU *cpu, unsigned r, unsigned size)
@@ -117,15 +173,16 @@ static inline void reg_write(X86CPU *cpu, unsigned r, unsigned size, uint32_t v)
     }
 }
 
+/* Segmented memory access with the fast path inline (cpu/mmu.h). */
 static inline uint32_t mem_read(X86CPU *cpu, int seg, uint32_t off, unsigned size)
 {
     switch (size) {
     case 1:
-        return cpu_ld8(cpu, seg, off);
+        return cpu_ld8_inline(cpu, seg, off);
     case 2:
-        return cpu_ld16(cpu, seg, off);
+        return cpu_ld16_inline(cpu, seg, off);
     default:
-        return cpu_ld32(cpu, seg, off);
+        return cpu_ld32_inline(cpu, seg, off);
     }
 }
 
@@ -133,13 +190,13 @@ static inline void mem_write(X86CPU *cpu, int seg, uint32_t off, unsigned size, 
 {
     switch (size) {
     case 1:
-        cpu_st8(cpu, seg, off, (uint8_t)v);
+        cpu_st8_inline(cpu, seg, off, (uint8_t)v);
         break;
     case 2:
-        cpu_st16(cpu, seg, off, (uint16_t)v);
+        cpu_st16_inline(cpu, seg, off, (uint16_t)v);
         break;
     default:
-        cpu_st32(cpu, seg, off, v);
+        cpu_st32_inline(cpu, seg, off, v);
         break;
     }
 }

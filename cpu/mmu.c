@@ -17,6 +17,8 @@
 
 #include <stdlib.h>
 
+#include "cpu/block.h"
+
 /* Page-table entry bits */
 #define PG_P (1u << 0)
 #define PG_RW (1u << 1)
@@ -92,6 +94,7 @@ void tlb_flush_all(X86CPU *cpu, bool include_global)
         c->large_addr = 0;
         c->large_mask = 0;
     }
+    block_links_flush(cpu);
     log_mask_printf(LOG_MMU, "mmu: flush %s\n", include_global ? "all" : "non-global");
 }
 
@@ -113,6 +116,7 @@ void tlb_flush_page(X86CPU *cpu, uint32_t lin)
             tlb_entry_invalidate(e);
         }
     }
+    block_links_flush(cpu);
     log_mask_printf(LOG_MMU, "mmu: invlpg %08x\n", lin);
 }
 
@@ -514,6 +518,7 @@ static void watch_check(X86CPU *cpu, uint32_t lin, unsigned size, bool write)
         if (bp->type == WP_ACCESS || (bp->type == WP_WRITE) == write) {
             cpu->watchpoint_hit = true;
             cpu->watchpoint_addr = bp->addr;
+            cpu_end_block(cpu);
         }
     }
     for (int i = 0; i < 4; i++) {
@@ -526,6 +531,7 @@ static void watch_check(X86CPU *cpu, uint32_t lin, unsigned size, bool write)
         }
         if (rw == 3 || (rw == 1 && write)) {
             cpu->dr6_pending |= 1u << i;
+            cpu_end_block(cpu);
         }
     }
 }
@@ -729,17 +735,17 @@ uint32_t seg_check_slow(X86CPU *cpu, int seg, uint32_t off, unsigned size, int a
 
 uint8_t cpu_ld8(X86CPU *cpu, int seg, uint32_t off)
 {
-    return mmu_ld8(cpu, seg_lin(cpu, seg, off, 1, SEG_ACC_READ), mmu_index(cpu, false));
+    return cpu_ld8_inline(cpu, seg, off);
 }
 
 uint16_t cpu_ld16(X86CPU *cpu, int seg, uint32_t off)
 {
-    return mmu_ld16(cpu, seg_lin(cpu, seg, off, 2, SEG_ACC_READ), mmu_index(cpu, false));
+    return cpu_ld16_inline(cpu, seg, off);
 }
 
 uint32_t cpu_ld32(X86CPU *cpu, int seg, uint32_t off)
 {
-    return mmu_ld32(cpu, seg_lin(cpu, seg, off, 4, SEG_ACC_READ), mmu_index(cpu, false));
+    return cpu_ld32_inline(cpu, seg, off);
 }
 
 uint64_t cpu_ld64(X86CPU *cpu, int seg, uint32_t off)
@@ -749,17 +755,17 @@ uint64_t cpu_ld64(X86CPU *cpu, int seg, uint32_t off)
 
 void cpu_st8(X86CPU *cpu, int seg, uint32_t off, uint8_t v)
 {
-    mmu_st8(cpu, seg_lin(cpu, seg, off, 1, SEG_ACC_WRITE), v, mmu_index(cpu, false));
+    cpu_st8_inline(cpu, seg, off, v);
 }
 
 void cpu_st16(X86CPU *cpu, int seg, uint32_t off, uint16_t v)
 {
-    mmu_st16(cpu, seg_lin(cpu, seg, off, 2, SEG_ACC_WRITE), v, mmu_index(cpu, false));
+    cpu_st16_inline(cpu, seg, off, v);
 }
 
 void cpu_st32(X86CPU *cpu, int seg, uint32_t off, uint32_t v)
 {
-    mmu_st32(cpu, seg_lin(cpu, seg, off, 4, SEG_ACC_WRITE), v, mmu_index(cpu, false));
+    cpu_st32_inline(cpu, seg, off, v);
 }
 
 void cpu_st64(X86CPU *cpu, int seg, uint32_t off, uint64_t v)

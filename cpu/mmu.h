@@ -19,7 +19,10 @@
  *   TLB_WATCH    a gdb watchpoint or a DR0-3 data breakpoint lies in the page.
  *
  * An access that crosses a page boundary always takes the slow path, which translates
- * (and so faults on) both pages before storing anything.
+ * (and so faults on) both pages before storing anything. The fast paths test this with
+ * the same compare: the entry is chosen by the page of the first byte, and the tag is
+ * compared with the page of the last byte, which for a crossing access is the next page,
+ * whose tag can never be in this entry (the index bits differ).
  */
 #ifndef X86PC_CPU_MMU_H
 #define X86PC_CPU_MMU_H
@@ -59,6 +62,13 @@ static inline int mmu_index(const X86CPU *cpu, bool supervisor)
     return (!supervisor && (cpu->hflags & HF_CPL_MASK) == 3) ? MMU_USER : MMU_SUPER;
 }
 
+/* mmu_index(cpu, false) without a branch: (CPL + 1) >> 2 is 1 for CPL 3 only. */
+_Static_assert(MMU_SUPER == 0 && MMU_USER == 1, "mmu_index_cpl() relies on these values");
+static inline int mmu_index_cpl(const X86CPU *cpu)
+{
+    return (int)(((cpu->hflags & HF_CPL_MASK) + 1) >> 2);
+}
+
 static inline TLBEntry *tlb_entry(X86CPU *cpu, int idx, uint32_t lin)
 {
     return &cpu->tlb[idx * TLB_SIZE + ((lin >> TARGET_PAGE_BITS) & (TLB_SIZE - 1))];
@@ -83,8 +93,7 @@ static inline uint16_t mmu_ld16(X86CPU *cpu, uint32_t lin, int idx)
 {
     TLBEntry *e = tlb_entry(cpu, idx, lin);
 
-    if (likely(e->tag_read == (lin & TARGET_PAGE_MASK) &&
-               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 2)) {
+    if (likely(e->tag_read == ((lin + 1) & TARGET_PAGE_MASK))) {
         return lduw_le_p(e->host_read + (lin & ~TARGET_PAGE_MASK));
     }
     return (uint16_t)mmu_ld_slow(cpu, lin, 2, idx);
@@ -94,8 +103,7 @@ static inline uint32_t mmu_ld32(X86CPU *cpu, uint32_t lin, int idx)
 {
     TLBEntry *e = tlb_entry(cpu, idx, lin);
 
-    if (likely(e->tag_read == (lin & TARGET_PAGE_MASK) &&
-               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 4)) {
+    if (likely(e->tag_read == ((lin + 3) & TARGET_PAGE_MASK))) {
         return ldl_le_p(e->host_read + (lin & ~TARGET_PAGE_MASK));
     }
     return (uint32_t)mmu_ld_slow(cpu, lin, 4, idx);
@@ -105,8 +113,7 @@ static inline uint64_t mmu_ld64(X86CPU *cpu, uint32_t lin, int idx)
 {
     TLBEntry *e = tlb_entry(cpu, idx, lin);
 
-    if (likely(e->tag_read == (lin & TARGET_PAGE_MASK) &&
-               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 8)) {
+    if (likely(e->tag_read == ((lin + 7) & TARGET_PAGE_MASK))) {
         return ldq_le_p(e->host_read + (lin & ~TARGET_PAGE_MASK));
     }
     return mmu_ld_slow(cpu, lin, 8, idx);
@@ -127,8 +134,7 @@ static inline void mmu_st16(X86CPU *cpu, uint32_t lin, uint16_t v, int idx)
 {
     TLBEntry *e = tlb_entry(cpu, idx, lin);
 
-    if (likely(e->tag_write == (lin & TARGET_PAGE_MASK) &&
-               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 2)) {
+    if (likely(e->tag_write == ((lin + 1) & TARGET_PAGE_MASK))) {
         stw_le_p(e->host_write + (lin & ~TARGET_PAGE_MASK), v);
         return;
     }
@@ -139,8 +145,7 @@ static inline void mmu_st32(X86CPU *cpu, uint32_t lin, uint32_t v, int idx)
 {
     TLBEntry *e = tlb_entry(cpu, idx, lin);
 
-    if (likely(e->tag_write == (lin & TARGET_PAGE_MASK) &&
-               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 4)) {
+    if (likely(e->tag_write == ((lin + 3) & TARGET_PAGE_MASK))) {
         stl_le_p(e->host_write + (lin & ~TARGET_PAGE_MASK), v);
         return;
     }
@@ -151,8 +156,7 @@ static inline void mmu_st64(X86CPU *cpu, uint32_t lin, uint64_t v, int idx)
 {
     TLBEntry *e = tlb_entry(cpu, idx, lin);
 
-    if (likely(e->tag_write == (lin & TARGET_PAGE_MASK) &&
-               (lin & ~TARGET_PAGE_MASK) <= TARGET_PAGE_SIZE - 8)) {
+    if (likely(e->tag_write == ((lin + 7) & TARGET_PAGE_MASK))) {
         stq_le_p(e->host_write + (lin & ~TARGET_PAGE_MASK), v);
         return;
     }
@@ -176,18 +180,56 @@ uint32_t seg_check_slow(X86CPU *cpu, int seg, uint32_t off, unsigned size, int a
  */
 #define SEG_FAST_MASK (DESC_P_MASK | DESC_CS_MASK | DESC_E_MASK)
 
-/* Linear address of seg:off for an access of size bytes, or an exception. */
+/*
+ * Linear address of seg:off for an access of size bytes, or an exception. The fast case
+ * does not look at the mode: a present, expand-up data segment (writable for a write)
+ * with the range inside its limit passes in every mode, and in real and v86 mode the
+ * slow path then applies the limit check alone to whatever else the cache holds.
+ */
 static inline uint32_t seg_lin(X86CPU *cpu, int seg, uint32_t off, unsigned size, int acc)
 {
     const SegmentCache *s = &cpu->seg[seg];
+    uint32_t need = acc == SEG_ACC_WRITE ? DESC_W_MASK : 0;
 
     if (likely((uint64_t)off + (size - 1) <= s->limit &&
-               (!(cpu->hflags & HF_PE) || (cpu->hflags & HF_VM) ||
-                ((s->flags & SEG_FAST_MASK) == DESC_P_MASK &&
-                 (acc == SEG_ACC_READ || (s->flags & DESC_W_MASK)))))) {
+               (s->flags & (SEG_FAST_MASK | need)) == (DESC_P_MASK | need))) {
         return s->base + off;
     }
     return seg_check_slow(cpu, seg, off, size, acc);
+}
+
+/*
+ * Segmented access with the segment check and the TLB lookup inline: what cpu_ld8..
+ * cpu_st32 (cpu/helper.h) do, for the interpreter's hot paths (cpu/interp.h).
+ */
+static inline uint8_t cpu_ld8_inline(X86CPU *cpu, int seg, uint32_t off)
+{
+    return mmu_ld8(cpu, seg_lin(cpu, seg, off, 1, SEG_ACC_READ), mmu_index_cpl(cpu));
+}
+
+static inline uint16_t cpu_ld16_inline(X86CPU *cpu, int seg, uint32_t off)
+{
+    return mmu_ld16(cpu, seg_lin(cpu, seg, off, 2, SEG_ACC_READ), mmu_index_cpl(cpu));
+}
+
+static inline uint32_t cpu_ld32_inline(X86CPU *cpu, int seg, uint32_t off)
+{
+    return mmu_ld32(cpu, seg_lin(cpu, seg, off, 4, SEG_ACC_READ), mmu_index_cpl(cpu));
+}
+
+static inline void cpu_st8_inline(X86CPU *cpu, int seg, uint32_t off, uint8_t v)
+{
+    mmu_st8(cpu, seg_lin(cpu, seg, off, 1, SEG_ACC_WRITE), v, mmu_index_cpl(cpu));
+}
+
+static inline void cpu_st16_inline(X86CPU *cpu, int seg, uint32_t off, uint16_t v)
+{
+    mmu_st16(cpu, seg_lin(cpu, seg, off, 2, SEG_ACC_WRITE), v, mmu_index_cpl(cpu));
+}
+
+static inline void cpu_st32_inline(X86CPU *cpu, int seg, uint32_t off, uint32_t v)
+{
+    mmu_st32(cpu, seg_lin(cpu, seg, off, 4, SEG_ACC_WRITE), v, mmu_index_cpl(cpu));
 }
 
 /* Paging (cpu/mmu.c) */
