@@ -90,19 +90,26 @@ static XF xf_neg(XF a)
     return a;
 }
 
-/* Shift right by n (truncating). */
+/* Shift right by n, ORing the bits shifted out into bit 0 (so that a negligible term
+ * still makes the final rounding inexact and directed roundings exact). */
 static void shr128(uint64_t *hi, uint64_t *lo, uint32_t n)
 {
+    bool jam;
+
     if (n == 0) {
         return;
     }
     if (n >= 128) {
-        *hi = *lo = 0;
+        jam = (*hi | *lo) != 0;
+        *hi = 0;
+        *lo = jam;
     } else if (n >= 64) {
-        *lo = *hi >> (n - 64);
+        jam = *lo != 0 || (n > 64 && (*hi << (128 - n)) != 0);
+        *lo = (*hi >> (n - 64)) | jam;
         *hi = 0;
     } else {
-        *lo = (*lo >> n) | (*hi << (64 - n));
+        jam = (*lo << (64 - n)) != 0;
+        *lo = (*lo >> n) | (*hi << (64 - n)) | jam;
         *hi >>= n;
     }
 }
@@ -249,7 +256,7 @@ static XF xf_div(XF a, XF b)
     }
     r.sign = a.sign ^ b.sign;
     r.hi = qh;
-    r.lo = ql;
+    r.lo = ql | (rh != 0 || rl != 0 || top); /* sticky: inexact quotient */
     return xf_norm(r);
 }
 
@@ -357,6 +364,18 @@ static XF xf_log2(XF x)
     return xf_add(xf_from_int(k), xf_mul(xf_2atanh(t), xf_log2e));
 }
 
+/*
+ * FYL2X results off the special cases are delivered as inexact, even when the product is
+ * exactly representable (a tiny exact result signals underflow on the hardware too).
+ */
+static XF inexact(XF a)
+{
+    if (!xf_is_zero(&a)) {
+        a.lo |= 1;
+    }
+    return a;
+}
+
 static FloatX80 f80_inf(bool sign)
 {
     return f80_make(sign, 0x7fff, 1ull << 63);
@@ -368,7 +387,7 @@ static FloatX80 invalid(SFStatus *s)
     return F80_DEFAULT_NAN;
 }
 
-FloatX80 fpu_fyl2x(SFStatus *s, FloatX80 x, FloatX80 y, bool plus1)
+static FloatX80 fyl2x_core(SFStatus *s, FloatX80 x, FloatX80 y, bool plus1)
 {
     bool xz = f80_is_zero(x), yz = f80_is_zero(y), xi = f80_is_inf(x), yi = f80_is_inf(y);
     bool xs = f80_sign(x), ys = f80_sign(y);
@@ -438,10 +457,10 @@ FloatX80 fpu_fyl2x(SFStatus *s, FloatX80 x, FloatX80 y, bool plus1)
         return f80_make(ys ^ l.sign, 0, 0);
     }
     vy = xf_from_f80(s, y);
-    return xf_to_f80(s, xf_mul(l, vy));
+    return xf_to_f80(s, inexact(xf_mul(l, vy)));
 }
 
-FloatX80 fpu_fpatan(SFStatus *s, FloatX80 y, FloatX80 x)
+static FloatX80 fpatan_core(SFStatus *s, FloatX80 y, FloatX80 x)
 {
     bool xs = f80_sign(x), ys = f80_sign(y);
     XF a, b, r;
@@ -489,10 +508,45 @@ FloatX80 fpu_fpatan(SFStatus *s, FloatX80 y, FloatX80 x)
     return xf_to_f80(s, r);
 }
 
+/* An invalid operation or division by zero suppresses the denormal-operand flag. */
+static void de_priority(SFStatus *s, uint8_t before)
+{
+    if (s->flags & (SF_IE | SF_ZE)) {
+        s->flags &= (uint8_t)~SF_DE;
+    }
+    s->flags |= before;
+}
+
+FloatX80 fpu_fyl2x(SFStatus *s, FloatX80 x, FloatX80 y, bool plus1)
+{
+    uint8_t f0 = s->flags;
+    FloatX80 r;
+
+    s->flags = 0;
+    r = fyl2x_core(s, x, y, plus1);
+    de_priority(s, f0);
+    return r;
+}
+
+FloatX80 fpu_fpatan(SFStatus *s, FloatX80 y, FloatX80 x)
+{
+    uint8_t f0 = s->flags;
+    FloatX80 r;
+
+    s->flags = 0;
+    r = fpatan_core(s, y, x);
+    de_priority(s, f0);
+    return r;
+}
+
 bool fpu_trig_in_range(FloatX80 x)
 {
     return f80_exp(x) < F80_BIAS + 63;
 }
+
+/* pi rounded to 66 bits (2 integer bits), times 2^64; as pi/2 on the 2^-65 grid. */
+#define PI66_HI 0x3ull
+#define PI66_LO 0x243f6a8885a308d3ull
 
 /* 2/pi, 256 bits after the binary point. */
 static const uint64_t two_over_pi[4] = {
@@ -509,10 +563,8 @@ static uint64_t pword(const uint64_t *p, int i)
  */
 static uint64_t reduce(XF x, XF *r)
 {
-    uint64_t p[5] = {0, 0, 0, 0, 0}, q, fh, fl;
+    uint64_t p[5] = {0, 0, 0, 0, 0}, q, fh;
     int32_t sh;
-    XF f;
-    bool neg = false;
 
     if (x.e < -1) { /* |x| < 0.5 < pi/4 */
         *r = x;
@@ -540,27 +592,55 @@ static uint64_t reduce(XF x, XF *r)
     {
         int wq = sh / 64, bq = sh % 64;
         uint64_t w0 = pword(p, wq), w1 = pword(p, wq + 1);
-        uint64_t a1 = pword(p, wq - 1), a0 = pword(p, wq - 2);
+        uint64_t a1 = pword(p, wq - 1);
 
         q = bq ? (w0 >> bq) | (w1 << (64 - bq)) : w0;
-        if (bq) {
-            fh = (w0 << (64 - bq)) | (a1 >> bq);
-            fl = (a1 << (64 - bq)) | (a0 >> bq);
-        } else {
-            fh = a1;
-            fl = a0;
-        }
+        fh = bq ? (w0 << (64 - bq)) | (a1 >> bq) : a1; /* the fraction's top 64 bits */
     }
     if (fh >> 63) {
-        /* fraction >= 0.5: r = (f - 1) * pi/2 */
-        q++;
-        fh = ~fh;
-        fl = ~fl + 1;
-        fh += fl == 0;
-        neg = true;
+        q++; /* fraction >= 0.5: round the quotient to nearest */
     }
-    f = xf_make(neg, -1, fh, fl); /* f = (fh:fl) * 2^-128 */
-    *r = xf_mul(f, xf_pi_2);
+    if (q == 0) {
+        *r = x;
+        return 0;
+    }
+    /*
+     * r = |x| - q * P exactly, where P is pi/2 to 66 bits (the approximation x87 hardware
+     * reduces with): P = PI66 * 2^-65. On the grid 2^-65: X = M << (e + 2) (e in -1..62),
+     * QP = q * PI66; both below 2^130.
+     */
+    {
+        uint64_t x0, x1, x2, p0, p1, p2, h, l, d0, d1, d2;
+        unsigned shl = (unsigned)(x.e + 2);
+        bool neg;
+
+        x0 = shl >= 64 ? 0 : x.hi << shl;
+        x1 = shl >= 64 ? x.hi : x.hi >> (64 - shl);
+        x2 = 0;
+        /* PI66 = 2^64 * PI66_HI + PI66_LO */
+        sf_mul64(q, PI66_LO, &h, &l);
+        p0 = l;
+        p1 = h;
+        sf_mul64(q, PI66_HI, &h, &l);
+        p1 += l;
+        p2 = h + (p1 < l);
+        /* d = X - QP (three words, two's complement) */
+        d0 = x0 - p0;
+        d1 = x1 - p1 - (x0 < p0);
+        d2 = x2 - p2 - (x1 < p1 || (x1 == p1 && x0 < p0));
+        neg = (d2 >> 63) != 0;
+        if (neg) {
+            d0 = ~d0 + 1;
+            d1 = ~d1 + (d0 == 0);
+            d2 = ~d2 + (d1 == 0 && d0 == 0);
+        }
+        /* |r| = (d2:d1:d0) * 2^-65 < pi/4 + 1 ulp, so d2 == 0: exact in an XF */
+        (void)d2;
+        {
+            XF t = {neg, 127 - 65, d1, d0};
+            *r = xf_norm(t);
+        }
+    }
     return q;
 }
 
@@ -626,22 +706,25 @@ static void xf_sincos(SFStatus *s, FloatX80 x, XF *sn, XF *cs)
     }
 }
 
-void fpu_sincos(SFStatus *s, FloatX80 x, FloatX80 *sin_out, FloatX80 *cos_out)
+void fpu_sincos(SFStatus *ssin, SFStatus *scos, FloatX80 x, FloatX80 *sin_out,
+                FloatX80 *cos_out)
 {
     XF sn, cs;
-    SFStatus t;
 
-    xf_sincos(s, x, &sn, &cs);
-    t = *s;
-    *cos_out = xf_to_f80(&t, cs);
-    *sin_out = xf_to_f80(s, sn);
-    s->flags |= t.flags;
+    xf_sincos(ssin, x, &sn, &cs);
+    scos->flags |= ssin->flags & SF_DE;
+    *cos_out = xf_to_f80(scos, cs);
+    *sin_out = xf_to_f80(ssin, sn);
 }
 
 FloatX80 fpu_tan(SFStatus *s, FloatX80 x)
 {
-    XF sn, cs;
+    XF sn, cs, v = xf_from_f80(s, x);
 
+    if (v.e < -60) {
+        /* tan x = x + x^3/3 + ...: sin/cos would lose the sign of the tiny correction */
+        return xf_to_f80(s, xf_add(v, xf_div_small(xf_mul(xf_mul(v, v), v), 3)));
+    }
     xf_sincos(s, x, &sn, &cs);
     return xf_to_f80(s, xf_div(sn, cs));
 }

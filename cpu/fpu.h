@@ -172,7 +172,9 @@ FloatX80 fpu_f2xm1(SFStatus *s, FloatX80 x);
 FloatX80 fpu_fyl2x(SFStatus *s, FloatX80 x, FloatX80 y, bool plus1);
 FloatX80 fpu_fpatan(SFStatus *s, FloatX80 y, FloatX80 x);
 /* sin/cos/tan: *out_of_range (C2) when |x| >= 2^63 (operand unchanged). */
-void fpu_sincos(SFStatus *s, FloatX80 x, FloatX80 *sin_out, FloatX80 *cos_out);
+/* sin and cos of x; each result's rounding flags go to its own status. */
+void fpu_sincos(SFStatus *ssin, SFStatus *scos, FloatX80 x, FloatX80 *sin_out,
+                FloatX80 *cos_out);
 FloatX80 fpu_tan(SFStatus *s, FloatX80 x);
 bool fpu_trig_in_range(FloatX80 x);
 

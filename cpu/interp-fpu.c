@@ -247,13 +247,29 @@ static void fpu_compare(X86CPU *cpu, FloatX80 b, bool b_empty, bool quiet, bool 
 static FloatX80 fpu_load_mem(X86CPU *cpu, const DecodedInsn *i, unsigned kind, SFStatus *s,
                              uint32_t ea)
 {
+    uint32_t v32;
+    uint64_t v64;
+
+    /*
+     * A signalling NaN operand stays signalling in the 80-bit format, so that the
+     * arithmetic applies the NaN rules (a QNaN beats an SNaN) and raises IE itself.
+     */
     switch (kind) {
     case 0: /* m32real */
-        return f80_from_f32(s, cpu_ld32(cpu, i->seg, ea));
+        v32 = cpu_ld32(cpu, i->seg, ea);
+        if (f32_is_nan(v32) && !(v32 & (1u << 22))) {
+            return f80_make(v32 >> 31, 0x7fff, (1ull << 63) | ((uint64_t)(v32 & 0x3fffff) << 40));
+        }
+        return f80_from_f32(s, v32);
     case 1: /* m32int */
         return f80_from_i64((int32_t)cpu_ld32(cpu, i->seg, ea));
     case 2: /* m64real */
-        return f80_from_f64(s, cpu_ld64(cpu, i->seg, ea));
+        v64 = cpu_ld64(cpu, i->seg, ea);
+        if (f64_is_nan(v64) && !(v64 & (1ull << 51))) {
+            return f80_make((v64 >> 63) != 0, 0x7fff,
+                            (1ull << 63) | ((v64 & 0x7ffffffffffffull) << 11));
+        }
+        return f80_from_f64(s, v64);
     default: /* m16int */
         return f80_from_i64((int16_t)cpu_ld16(cpu, i->seg, ea));
     }
@@ -668,7 +684,10 @@ static void fpu_push_pair(X86CPU *cpu, int which)
             r0 = fpu_tan(&s, x);
             r1 = f80_make(false, 0x3fff, 1ull << 63);
         } else {
-            fpu_sincos(&s, x, &r0, &r1);
+            SFStatus c = s;
+
+            fpu_sincos(&s, &c, x, &r0, &r1);
+            s.flags |= c.flags;
         }
     }
     ok = fpu_result_ok(cpu, &s, false);
@@ -711,7 +730,12 @@ static void fpu_sin_cos(X86CPU *cpu, bool cosine)
     } else if (f80_is_zero(x)) {
         r = cosine ? f80_make(false, 0x3fff, 1ull << 63) : x;
     } else {
-        fpu_sincos(&s, x, &sn, &cs);
+        SFStatus c = s;
+
+        fpu_sincos(&s, &c, x, &sn, &cs);
+        if (cosine) {
+            s = c;
+        }
         r = cosine ? cs : sn;
     }
     ok = fpu_result_ok(cpu, &s, false);
@@ -940,8 +964,16 @@ static void fpu_mem_form(X86CPU *cpu, const DecodedInsn *i, uint32_t ea)
     case 0xd8: case 0xda: case 0xdc: case 0xde: {
         /* arithmetic with m32real, m32int, m64real, m16int */
         unsigned kind = (opc - 0xd8) >> 1;
+        SFStatus t = s;
 
-        m = fpu_load_mem(cpu, i, kind, &s, ea);
+        /* the conversion's DE is not signalled when either operand is a NaN */
+        m = fpu_load_mem(cpu, i, kind, &t, ea);
+        s.flags = t.flags & ~SF_DE;
+        if ((t.flags & SF_DE) && !f80_is_nan(m) &&
+            (fpu_empty(cpu, 0) || !(f80_is_nan(fpu_get(cpu, 0)) ||
+                                    f80_is_unsupported(fpu_get(cpu, 0))))) {
+            s.flags |= SF_DE;
+        }
         if (reg == 2 || reg == 3) {
             if (!fpu_empty(cpu, 0) && (s.flags & ~cpu->fpu.fcw & (SF_IE | SF_DE))) {
                 fpu_commit_flags(cpu, &s, false);

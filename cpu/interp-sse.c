@@ -363,6 +363,10 @@ static uint64_t fp_lane_op(SFStatus *s, unsigned op, uint64_t a, uint64_t b, uns
         case 0x5d:
         case 0x5f:
             c = f32_compare(s, x, y, false);
+            if (s->daz) { /* the flushed operand is what is returned */
+                x = f32_is_denormal(x) ? x & 0x80000000u : x;
+                y = f32_is_denormal(y) ? y & 0x80000000u : y;
+            }
             if (c == SF_CMP_UN || c == SF_CMP_EQ) {
                 return y; /* NaN or equal (incl. +0/-0): the second operand */
             }
@@ -385,6 +389,10 @@ static uint64_t fp_lane_op(SFStatus *s, unsigned op, uint64_t a, uint64_t b, uns
     case 0x5d:
     case 0x5f:
         c = f64_compare(s, a, b, false);
+        if (s->daz) {
+            a = f64_is_denormal(a) ? a & 0x8000000000000000ull : a;
+            b = f64_is_denormal(b) ? b & 0x8000000000000000ull : b;
+        }
         if (c == SF_CMP_UN || c == SF_CMP_EQ) {
             return b;
         }

@@ -376,12 +376,14 @@ static void invalid(SFStatus *s, Val *r)
 }
 
 /* Exception priority (SDM vol. 1 4.9.2): an invalid operation or a division by zero
- * suppresses the denormal-operand exception of the same operation. */
+ * suppresses the denormal-operand exception of the same operation. The operation ran
+ * with s->flags cleared; before: the flags accumulated until then. */
 static void de_priority(SFStatus *s, uint8_t before)
 {
-    if ((s->flags & ~before) & (SF_IE | SF_ZE)) {
-        s->flags = (uint8_t)((s->flags & ~SF_DE) | (before & SF_DE));
+    if (s->flags & (SF_IE | SF_ZE)) {
+        s->flags &= (uint8_t)~SF_DE;
     }
+    s->flags |= before;
 }
 
 static void gen_add(SFStatus *s, const Val *a0, const Val *b0, bool sub, Val *r)
@@ -647,6 +649,7 @@ static FloatX80 f80_addsub(SFStatus *s, FloatX80 a, FloatX80 b, bool sub)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack80(s, a, &va);
     unpack80(s, b, &vb);
     gen_add(s, &va, &vb, sub, &r);
@@ -673,6 +676,7 @@ FloatX80 f80_mul(SFStatus *s, FloatX80 a, FloatX80 b)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack80(s, a, &va);
     unpack80(s, b, &vb);
     gen_mul(s, &va, &vb, &r);
@@ -689,6 +693,7 @@ FloatX80 f80_div(SFStatus *s, FloatX80 a, FloatX80 b)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack80(s, a, &va);
     unpack80(s, b, &vb);
     gen_div(s, &va, &vb, &r);
@@ -724,6 +729,7 @@ FloatX80 f80_sqrt(SFStatus *s, FloatX80 a)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack80(s, a, &va);
     gen_sqrt(s, &va, &r);
     de_priority(s, f0);
@@ -822,7 +828,8 @@ int64_t f80_to_int(SFStatus *s, FloatX80 a, int bits, bool trunc)
         s->flags |= SF_IE;
         return (int64_t)(0 - lim);
     }
-    unpack80(s, a, &va);
+    t.flags = s->flags;
+    unpack80(&t, a, &va); /* integer stores do not signal DE */
     if (va.k == K_ZERO) {
         return 0;
     }
@@ -906,8 +913,11 @@ FloatX80 f80_rem(SFStatus *s, FloatX80 a, FloatX80 b, bool ieee, unsigned *quot,
         s->flags = (uint8_t)((s->flags & ~SF_DE) | (f0 & SF_DE) | SF_IE);
         return F80_DEFAULT_NAN;
     }
-    if (va.k == K_ZERO || vb.k == K_INF) {
+    if (va.k == K_ZERO) {
         return a;
+    }
+    if (vb.k == K_INF) {
+        return f80_round_pack(s, va.sign, va.e, va.hi, 0, 64); /* normalises pseudo-denormals */
     }
     d = va.e - vb.e;
     eb = vb.e;
@@ -1086,6 +1096,7 @@ FloatX80 f80_from_i64(int64_t a)
 uint32_t f80_to_f32(SFStatus *s, FloatX80 a)
 {
     Val v;
+    uint8_t f0;
 
     s->c1 = false;
     if (f80_special1(a)) {
@@ -1098,13 +1109,16 @@ uint32_t f80_to_f32(SFStatus *s, FloatX80 a)
         }
         return ((uint32_t)f80_sign(a) << 31) | 0x7fc00000u | (uint32_t)((a.mant << 1) >> 41);
     }
+    f0 = s->flags;
     unpack80(s, a, &v);
+    s->flags = (uint8_t)((s->flags & ~SF_DE) | (f0 & SF_DE)); /* stores do not signal DE */
     return finish32(s, &v);
 }
 
 uint64_t f80_to_f64(SFStatus *s, FloatX80 a)
 {
     Val v;
+    uint8_t f0;
 
     s->c1 = false;
     if (f80_special1(a)) {
@@ -1117,7 +1131,9 @@ uint64_t f80_to_f64(SFStatus *s, FloatX80 a)
         }
         return ((uint64_t)f80_sign(a) << 63) | 0x7ff8000000000000ull | ((a.mant << 1) >> 12);
     }
+    f0 = s->flags;
     unpack80(s, a, &v);
+    s->flags = (uint8_t)((s->flags & ~SF_DE) | (f0 & SF_DE)); /* stores do not signal DE */
     return finish64(s, &v);
 }
 
@@ -1144,6 +1160,7 @@ static uint32_t f32_op2(SFStatus *s, uint32_t a, uint32_t b, GenOp2 op)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack32(s, a, &va);
     unpack32(s, b, &vb);
     op(s, &va, &vb, &r);
@@ -1160,6 +1177,7 @@ static uint64_t f64_op2(SFStatus *s, uint64_t a, uint64_t b, GenOp2 op)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack64(s, a, &va);
     unpack64(s, b, &vb);
     op(s, &va, &vb, &r);
@@ -1216,6 +1234,7 @@ uint32_t f32_sqrt(SFStatus *s, uint32_t a)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack32(s, a, &va);
     gen_sqrt(s, &va, &r);
     de_priority(s, f0);
@@ -1231,6 +1250,7 @@ uint64_t f64_sqrt(SFStatus *s, uint64_t a)
     }
     uint8_t f0 = s->flags;
 
+    s->flags = 0;
     unpack64(s, a, &va);
     gen_sqrt(s, &va, &r);
     de_priority(s, f0);
@@ -1388,23 +1408,27 @@ static int32_t val_to_i32(SFStatus *s, const Val *v, bool trunc)
 int32_t f32_to_i32(SFStatus *s, uint32_t a, bool trunc)
 {
     Val v;
+    uint8_t f0 = s->flags;
 
     if (f32_is_nan(a)) {
         s->flags |= SF_IE;
         return INT32_MIN;
     }
     unpack32(s, a, &v);
+    s->flags = (uint8_t)((s->flags & ~SF_DE) | (f0 & SF_DE)); /* no DE for conversions */
     return val_to_i32(s, &v, trunc);
 }
 
 int32_t f64_to_i32(SFStatus *s, uint64_t a, bool trunc)
 {
     Val v;
+    uint8_t f0 = s->flags;
 
     if (f64_is_nan(a)) {
         s->flags |= SF_IE;
         return INT32_MIN;
     }
     unpack64(s, a, &v);
+    s->flags = (uint8_t)((s->flags & ~SF_DE) | (f0 & SF_DE)); /* no DE for conversions */
     return val_to_i32(s, &v, trunc);
 }
