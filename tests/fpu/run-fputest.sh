@@ -3,8 +3,9 @@
 # Linux binary, run on this x86 host) and as a bare-metal x86pc guest (-bios image, see
 # crt.S and fputest.ld); the two outputs must be identical.
 # Run from the build directory (x86pc there). Exit 0 pass, 1 fail, 77 skip.
-# Environment: SRC (source dir), FPUTEST_RANDOM (random operands per test, default 100000),
-# FPUTEST_TIMEOUT (seconds for the guest run, default 1200).
+# Environment: SRC (source dir), X86PC (emulator command), TIMEOUT_SCALE (multiplies the
+# time limit), FPUTEST_RANDOM (random operands per test, default 100000), FPUTEST_TIMEOUT
+# (seconds for the guest run, default 1200).
 SRC=${SRC:-.}
 CC32=${CC32:-i686-linux-gnu-gcc}
 OBJCOPY32=${OBJCOPY32:-i686-linux-gnu-objcopy}
@@ -24,6 +25,9 @@ x86_64 | i?86) ;;
     ;;
 esac
 [ -x ./x86pc ] || { echo "FAIL: ./x86pc not built"; exit 1; }
+# The emulator (the test runner exports X86PC, wrapped in qemu-user for cross hosts).
+X86PC=${X86PC:-./x86pc}
+LIMIT=$((LIMIT * ${TIMEOUT_SCALE:-1}))
 mkdir -p "$OUT"
 
 FLAGS="-O1 -msse2 -DFPUTEST_RANDOM=$RANDOM_N"
@@ -55,7 +59,7 @@ fi
     "$SRC/tests/fpu/fputest.c" -lgcc || { echo "FAIL: bare-metal build"; exit 1; }
 "$OBJCOPY32" -O binary "$OUT/fputest.elf" "$OUT/fputest.bin" || exit 1
 
-timeout -k 2 "$LIMIT" ./x86pc -bios "$OUT/fputest.bin" -cpu x86pc -m 32 -display none \
+timeout -k 2 "$LIMIT" "$X86PC" -bios "$OUT/fputest.bin" -cpu x86pc -m 32 -display none \
     -no-reboot -serial "file:$OUT/x86pc.out" </dev/null >"$OUT/x86pc.log" 2>&1
 st=$?
 if [ "$st" -ne 1 ]; then
