@@ -698,6 +698,9 @@ InsnHandler interp_specialize(const DecodedInsn *d)
     InsnHandler h = d->handler;
     const InsnOperand *o0 = &d->op[0], *o1 = &d->op[1];
 
+    if (h == h_fpu) {
+        return fpu_specialize(d); /* x87 forms: cpu/interp-fpu.c */
+    }
     if (d->osize != 4) {
         return h;
     }

@@ -1155,3 +1155,416 @@ void h_fldcw(X86CPU *cpu, const DecodedInsn *i)
     cpu->fpu.fcw = (uint16_t)((v & 0x1f7f) | 0x40);
     fpu_update_es(cpu);
 }
+
+/* ---- specialised forms (fpu_specialize) ---- */
+
+/*
+ * When a block is decoded, the most frequent x87 forms get a handler of their own instead
+ * of h_fpu: the register forms of the arithmetic, FLD/FST/FSTP/FXCH ST(i), FCOM(P) ST(i),
+ * FCOMI/FUCOMI(P), FLD/FST(P) m32real/m64real, FILD m32int and the arithmetic with
+ * m32real/m64real. Each does what h_fpu does for its form, in the same order (#NM,
+ * pending exception, FOP/FIP/FDP, operation), without the dispatch on opcode, ModRM and
+ * form. Where the operands are in the common state (registers in use, normal values, a
+ * normal result) the operation runs inline through the softfloat fast paths
+ * (cpu/softfloat.h), which give the same bits, flags and C1 as the general path; any
+ * other case goes to the same general helpers as h_fpu.
+ */
+
+/* What h_fpu does before the operation of a waiting, non-control instruction. */
+static inline void fpu_enter(X86CPU *cpu, const DecodedInsn *i, bool mem, uint32_t ea)
+{
+    fpu_nm_check(cpu);
+    fpu_check_pending(cpu);
+    fpu_note(cpu, i, mem, ea);
+}
+
+static inline bool fpu_tag_used(uint16_t ftw, unsigned r)
+{
+    return ((ftw >> (2 * r)) & 3) != TAG_EMPTY;
+}
+
+/* Rounding control and significand bits of results (24, 64 for the reserved PC 01, 53, 64)
+ * from FCW, as fpu_sf(). */
+static inline unsigned fpu_fast_rc(const X86CPU *cpu)
+{
+    return (cpu->fpu.fcw >> FCW_RC_SHIFT) & 3;
+}
+
+static inline unsigned fpu_fast_prec(const X86CPU *cpu)
+{
+    return (0x40354018u >> (8 * ((cpu->fpu.fcw >> FCW_PC_SHIFT) & 3))) & 0xff;
+}
+
+/* fpu_commit_flags() for a delivered result whose only possible flag is PE. */
+static inline void fpu_fast_commit(X86CPU *cpu, uint8_t flags, bool c1)
+{
+    uint16_t fsw = cpu->fpu.fsw & (uint16_t)~FSW_C1;
+
+    if (c1) {
+        fsw |= FSW_C1;
+    }
+    if (flags) {
+        fsw |= flags;
+        if (flags & ~cpu->fpu.fcw & FCW_EXC_MASKS) {
+            fsw |= FSW_ES | FSW_B;
+        }
+    }
+    cpu->fpu.fsw = fsw;
+}
+
+/* r = a op b through the fast paths with the rounding given (op as fpu_arith(); division
+ * is not among them). */
+static ALWAYS_INLINE bool fpu_arith_fast_rc(unsigned rc, unsigned prec, unsigned op,
+                                            FloatX80 a, FloatX80 b, FloatX80 *r,
+                                            uint8_t *flags, bool *c1)
+{
+    switch (op) {
+    case 0:
+        return f80_add_fast(rc, prec, a, b, false, r, flags, c1);
+    case 1:
+        return f80_mul_fast(rc, prec, a, b, r, flags, c1);
+    case 4:
+        return f80_add_fast(rc, prec, a, b, true, r, flags, c1);
+    case 5:
+        return f80_add_fast(rc, prec, b, a, true, r, flags, c1);
+    default:
+        return false;
+    }
+}
+
+/*
+ * The same with FCW's rounding. The two settings nearly every program runs with, round
+ * to nearest with 64-bit (Linux, DOS: FCW 0x37f) or 53-bit precision (Windows: 0x27f),
+ * get code of their own with the rounding known at compile time.
+ */
+static ALWAYS_INLINE bool fpu_arith_fast(const X86CPU *cpu, unsigned op, FloatX80 a,
+                                         FloatX80 b, FloatX80 *r, uint8_t *flags, bool *c1)
+{
+    switch (cpu->fpu.fcw & 0x0f00) {
+    case 0x0300:
+        return fpu_arith_fast_rc(SF_RN, 64, op, a, b, r, flags, c1);
+    case 0x0200:
+        return fpu_arith_fast_rc(SF_RN, 53, op, a, b, r, flags, c1);
+    default:
+        return fpu_arith_fast_rc(fpu_fast_rc(cpu), fpu_fast_prec(cpu), op, a, b, r, flags, c1);
+    }
+}
+
+/* fpu_arith_reg() with the fast path first. */
+static ALWAYS_INLINE void fpu_arith_reg_fast(X86CPU *cpu, unsigned op, unsigned dst, unsigned src,
+                                      bool pop)
+{
+    unsigned top = fpu_top(cpu), rd = (top + dst) & 7, rs = (top + src) & 7;
+    uint16_t ftw = cpu->fpu.ftw;
+    FloatX80 r;
+    uint8_t flags = 0;
+    bool c1;
+
+    if (likely(fpu_tag_used(ftw, rd) && fpu_tag_used(ftw, rs) &&
+               fpu_arith_fast(cpu, op, fpu_phys_get(cpu, rd), fpu_phys_get(cpu, rs), &r,
+                              &flags, &c1))) {
+        cpu->fpu.mant[rd] = r.mant;
+        cpu->fpu.exp[rd] = r.se;
+        cpu->fpu.ftw = ftw & (uint16_t)~(3u << (2 * rd));
+        fpu_fast_commit(cpu, flags, c1);
+        if (pop) {
+            fpu_pop(cpu);
+        }
+        return;
+    }
+    fpu_arith_reg(cpu, op, dst, src, pop);
+}
+
+/*
+ * Register forms of the arithmetic, one handler per operation so that the operation is a
+ * constant in each: D8 (ST(0) = ST(0) op ST(i)), DC (ST(i) = ST(i) op ST(0)) and DE (the
+ * same, then pop). op is the D8 reg field (fpu_arith()); in DC and DE the sub/subr and
+ * div/divr fields are swapped, which fpu_specialize() undoes.
+ */
+static ALWAYS_INLINE void fpu_arith_form(X86CPU *cpu, const DecodedInsn *i, unsigned op,
+                                         int form)
+{
+    unsigned n = i->modrm & 7;
+
+    fpu_enter(cpu, i, false, 0);
+    if (form == 0) {
+        fpu_arith_reg_fast(cpu, op, 0, n, false);
+    } else {
+        fpu_arith_reg_fast(cpu, op, n, 0, form == 2);
+    }
+}
+
+static void h_fadd_st0(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 0, 0); }
+static void h_fmul_st0(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 1, 0); }
+static void h_fsub_st0(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 4, 0); }
+static void h_fsubr_st0(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 5, 0); }
+static void h_fdiv_st0(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 6, 0); }
+static void h_fdivr_st0(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 7, 0); }
+static void h_fadd_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 0, 1); }
+static void h_fmul_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 1, 1); }
+static void h_fsub_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 4, 1); }
+static void h_fsubr_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 5, 1); }
+static void h_fdiv_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 6, 1); }
+static void h_fdivr_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 7, 1); }
+static void h_faddp_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 0, 2); }
+static void h_fmulp_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 1, 2); }
+static void h_fsubp_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 4, 2); }
+static void h_fsubrp_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 5, 2); }
+static void h_fdivp_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 6, 2); }
+static void h_fdivrp_sti(X86CPU *cpu, const DecodedInsn *i) { fpu_arith_form(cpu, i, 7, 2); }
+
+/* Indexed [form][op] as fpu_arith_form(); ops 2 and 3 (compares) are not arithmetic. */
+static const InsnHandler fpu_arith_handlers[3][8] = {
+    {h_fadd_st0, h_fmul_st0, NULL, NULL, h_fsub_st0, h_fsubr_st0, h_fdiv_st0, h_fdivr_st0},
+    {h_fadd_sti, h_fmul_sti, NULL, NULL, h_fsub_sti, h_fsubr_sti, h_fdiv_sti, h_fdivr_sti},
+    {h_faddp_sti, h_fmulp_sti, NULL, NULL, h_fsubp_sti, h_fsubrp_sti, h_fdivp_sti,
+     h_fdivrp_sti},
+};
+
+/* Push v when ST(7) is free (the common case of fpu_push_value: C1 cleared). */
+static ALWAYS_INLINE bool fpu_push_fast(X86CPU *cpu, FloatX80 v)
+{
+    unsigned r = (fpu_top(cpu) - 1) & 7;
+
+    if (unlikely(fpu_tag_used(cpu->fpu.ftw, r))) {
+        return false;
+    }
+    cpu->fpu.mant[r] = v.mant;
+    cpu->fpu.exp[r] = v.se;
+    cpu->fpu.ftw &= (uint16_t)~(3u << (2 * r));
+    cpu->fpu.fsw = (uint16_t)((cpu->fpu.fsw & ~(FSW_TOP | FSW_C1)) | (r << FSW_TOP_SHIFT));
+    return true;
+}
+
+/* D9 C0-C7: FLD ST(i). */
+static void h_fpu_fld_sti(X86CPU *cpu, const DecodedInsn *i)
+{
+    unsigned n = i->modrm & 7;
+
+    fpu_enter(cpu, i, false, 0);
+    if (unlikely(fpu_empty(cpu, n))) {
+        if (fpu_underflow(cpu)) {
+            fpu_push_value(cpu, FPU_INDEFINITE);
+        }
+        return;
+    }
+    if (likely(fpu_push_fast(cpu, fpu_get(cpu, n)))) {
+        return;
+    }
+    fpu_push_value(cpu, fpu_get(cpu, n));
+}
+
+/* D9 C8-CF: FXCH ST(i). */
+static void h_fpu_fxch(X86CPU *cpu, const DecodedInsn *i)
+{
+    unsigned top, r0, rn;
+
+    fpu_enter(cpu, i, false, 0);
+    top = fpu_top(cpu);
+    r0 = top;
+    rn = (top + (i->modrm & 7)) & 7;
+    if (likely(fpu_tag_used(cpu->fpu.ftw, r0) && fpu_tag_used(cpu->fpu.ftw, rn))) {
+        uint64_t m = cpu->fpu.mant[r0];
+        uint16_t e = cpu->fpu.exp[r0];
+
+        cpu->fpu.mant[r0] = cpu->fpu.mant[rn];
+        cpu->fpu.exp[r0] = cpu->fpu.exp[rn];
+        cpu->fpu.mant[rn] = m;
+        cpu->fpu.exp[rn] = e;
+        cpu->fpu.ftw &= (uint16_t)~((3u << (2 * r0)) | (3u << (2 * rn)));
+        cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+        return;
+    }
+    fpu_fxch(cpu, i->modrm & 7);
+}
+
+/* DD D0-DF: FST/FSTP ST(i). */
+static void h_fpu_fst_sti(X86CPU *cpu, const DecodedInsn *i)
+{
+    fpu_enter(cpu, i, false, 0);
+    fpu_fst_reg(cpu, i->modrm & 7, ((i->modrm >> 3) & 7) == 3);
+}
+
+/* Normal or a true zero: compared without flags. */
+static inline bool f80_cmp_plain(FloatX80 a)
+{
+    return f80_is_normal(a) || (f80_exp(a) == 0 && a.mant == 0);
+}
+
+/* f80_compare() of two plain operands (see above). */
+static ALWAYS_INLINE int fpu_compare_plain(FloatX80 a, FloatX80 b)
+{
+    bool za = f80_exp(a) == 0, zb = f80_exp(b) == 0, sa = f80_sign(a);
+
+    if (za && zb) {
+        return SF_CMP_EQ;
+    }
+    if (za || zb || sa != f80_sign(b)) { /* the signs (of the non-zero ones) decide */
+        return (za ? !f80_sign(b) : sa) ? SF_CMP_LT : SF_CMP_GT;
+    }
+    if (a.se == b.se && a.mant == b.mant) {
+        return SF_CMP_EQ;
+    }
+    return ((a.se > b.se || (a.se == b.se && a.mant > b.mant)) != sa) ? SF_CMP_GT : SF_CMP_LT;
+}
+
+/* fpu_compare() of ST(0) with ST(n), with the fast path first. */
+static ALWAYS_INLINE void fpu_compare_sti(X86CPU *cpu, unsigned n, bool quiet, bool eflags,
+                                   unsigned npop)
+{
+    unsigned top = fpu_top(cpu), rn = (top + n) & 7;
+    FloatX80 a = fpu_phys_get(cpu, top), b = fpu_phys_get(cpu, rn);
+
+    if (likely(fpu_tag_used(cpu->fpu.ftw, top) && fpu_tag_used(cpu->fpu.ftw, rn) &&
+               f80_cmp_plain(a) && f80_cmp_plain(b))) {
+        int c = fpu_compare_plain(a, b);
+
+        cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+        if (eflags) {
+            fpu_set_eflags_cmp(cpu, c);
+        } else {
+            fpu_set_cc(cpu, cmp_to_cc(c));
+        }
+        while (npop--) {
+            fpu_pop(cpu);
+        }
+        return;
+    }
+    fpu_compare(cpu, b, fpu_empty(cpu, n), quiet, eflags, npop);
+}
+
+/* D8 D0-DF: FCOM/FCOMP ST(i). */
+static void h_fpu_fcom_sti(X86CPU *cpu, const DecodedInsn *i)
+{
+    fpu_enter(cpu, i, false, 0);
+    fpu_compare_sti(cpu, i->modrm & 7, false, false, ((i->modrm >> 3) & 7) - 2);
+}
+
+/* DB E8-F7: FUCOMI/FCOMI; DF E8-F7: FUCOMIP/FCOMIP. */
+static void h_fpu_fcomi(X86CPU *cpu, const DecodedInsn *i)
+{
+    fpu_enter(cpu, i, false, 0);
+    fpu_compare_sti(cpu, i->modrm & 7, ((i->modrm >> 3) & 7) == 5, true, i->opc == 0xdf);
+}
+
+/* D9 /0 and DD /0: FLD m32real / m64real. */
+static void h_fpu_fld_m32(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint32_t ea = insn_ea(cpu, i), v;
+    FloatX80 x;
+    SFStatus s;
+
+    fpu_enter(cpu, i, true, ea);
+    v = cpu_ld32(cpu, i->seg, ea);
+    if (likely(f80_from_f32_fast(v, &x) && fpu_push_fast(cpu, x))) {
+        return;
+    }
+    s = fpu_sf(cpu);
+    fpu_fld_conv(cpu, f80_from_f32(&s, v), &s);
+}
+
+static void h_fpu_fld_m64(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint32_t ea = insn_ea(cpu, i);
+    uint64_t v;
+    FloatX80 x;
+    SFStatus s;
+
+    fpu_enter(cpu, i, true, ea);
+    v = cpu_ld64(cpu, i->seg, ea);
+    if (likely(f80_from_f64_fast(v, &x) && fpu_push_fast(cpu, x))) {
+        return;
+    }
+    s = fpu_sf(cpu);
+    fpu_fld_conv(cpu, f80_from_f64(&s, v), &s);
+}
+
+/* D9 /2, /3 and DD /2, /3: FST/FSTP m32real / m64real. */
+static void h_fpu_fst_m32(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint32_t ea = insn_ea(cpu, i);
+
+    fpu_enter(cpu, i, true, ea);
+    fpu_store_mem(cpu, i, ea, 0, ((i->modrm >> 3) & 7) == 3);
+}
+
+static void h_fpu_fst_m64(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint32_t ea = insn_ea(cpu, i);
+    unsigned top;
+    uint64_t v;
+    uint8_t flags = 0;
+    bool c1;
+
+    fpu_enter(cpu, i, true, ea);
+    top = fpu_top(cpu);
+    if (likely(fpu_tag_used(cpu->fpu.ftw, top) &&
+               f80_to_f64_fast(fpu_fast_rc(cpu), fpu_phys_get(cpu, top), &v, &flags, &c1))) {
+        /* The store first: it may fault, and nothing is committed before it. */
+        cpu_st64(cpu, i->seg, ea, v);
+        fpu_fast_commit(cpu, flags, c1);
+        if (((i->modrm >> 3) & 7) == 3) {
+            fpu_pop(cpu);
+        }
+        return;
+    }
+    fpu_store_mem(cpu, i, ea, 2, ((i->modrm >> 3) & 7) == 3);
+}
+
+/* DB /0: FILD m32int. */
+static void h_fpu_fild_m32(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint32_t ea = insn_ea(cpu, i);
+
+    fpu_enter(cpu, i, true, ea);
+    fpu_push_value(cpu, f80_from_i64((int32_t)cpu_ld32(cpu, i->seg, ea)));
+}
+
+/* D8 and DC memory forms minus FCOM/FCOMP: ST(0) = ST(0) op m32real / m64real. */
+static void h_fpu_arith_mreal(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint32_t ea = insn_ea(cpu, i);
+
+    fpu_enter(cpu, i, true, ea);
+    fpu_mem_form(cpu, i, ea);
+}
+
+InsnHandler fpu_specialize(const DecodedInsn *d)
+{
+    unsigned reg = (d->modrm >> 3) & 7;
+    unsigned op = reg >= 4 ? reg ^ 1 : reg; /* DC/DE register forms: as in D8 */
+
+    if ((d->modrm >> 6) == 3) {
+        switch (d->opc) {
+        case 0xd8:
+            return reg == 2 || reg == 3 ? h_fpu_fcom_sti : fpu_arith_handlers[0][reg];
+        case 0xd9:
+            return reg == 0 ? h_fpu_fld_sti : reg == 1 ? h_fpu_fxch : d->handler;
+        case 0xdb:
+            return reg == 5 || reg == 6 ? h_fpu_fcomi : d->handler;
+        case 0xdc:
+            return reg == 2 || reg == 3 ? d->handler : fpu_arith_handlers[1][op];
+        case 0xdd:
+            return reg == 2 || reg == 3 ? h_fpu_fst_sti : d->handler;
+        case 0xde:
+            return reg == 2 || reg == 3 ? d->handler : fpu_arith_handlers[2][op];
+        case 0xdf:
+            return reg == 5 || reg == 6 ? h_fpu_fcomi : d->handler;
+        default:
+            return d->handler;
+        }
+    }
+    switch (d->opc) {
+    case 0xd8:
+    case 0xdc:
+        return reg == 2 || reg == 3 ? d->handler : h_fpu_arith_mreal;
+    case 0xd9:
+        return reg == 0 ? h_fpu_fld_m32 : reg == 2 || reg == 3 ? h_fpu_fst_m32 : d->handler;
+    case 0xdb:
+        return reg == 0 ? h_fpu_fild_m32 : d->handler;
+    case 0xdd:
+        return reg == 0 ? h_fpu_fld_m64 : reg == 2 || reg == 3 ? h_fpu_fst_m64 : d->handler;
+    default:
+        return d->handler;
+    }
+}

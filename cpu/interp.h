@@ -140,6 +140,8 @@ static inline bool cc_zf(const X86CPU *cpu)
  * 32-bit operand forms, else d->handler (cpu/interp-fast.c; called by the block builder).
  */
 InsnHandler interp_specialize(const DecodedInsn *d);
+/* The same for the x87 rows of h_fpu (cpu/interp-fpu.c). */
+InsnHandler fpu_specialize(const DecodedInsn *d);
 
 /* ---- register access ---- */
 static inline uint32_t reg_read(const X86CPU *cpu, unsigned r, unsigned size)

@@ -9,6 +9,8 @@
  */
 #include "cpu/softfloat.h"
 
+#include "util/common.h"
+
 enum { K_ZERO, K_FINITE, K_INF, K_NAN };
 
 /* An unpacked operand or unrounded result: for K_FINITE, value = sig * 2^(e - 63) (with
@@ -640,7 +642,7 @@ static uint32_t f32_nan2(SFStatus *s, uint32_t a, uint32_t b)
 
 /* ---- 80-bit operations ---- */
 
-static FloatX80 f80_addsub(SFStatus *s, FloatX80 a, FloatX80 b, bool sub)
+static FloatX80 f80_addsub_general(SFStatus *s, FloatX80 a, FloatX80 b, bool sub)
 {
     Val va, vb, r;
 
@@ -659,15 +661,45 @@ static FloatX80 f80_addsub(SFStatus *s, FloatX80 a, FloatX80 b, bool sub)
 
 FloatX80 f80_add(SFStatus *s, FloatX80 a, FloatX80 b)
 {
-    return f80_addsub(s, a, b, false);
+    FloatX80 r;
+
+    if (likely(f80_add_fast(s->round, s->prec, a, b, false, &r, &s->flags, &s->c1))) {
+        return r;
+    }
+    return f80_addsub_general(s, a, b, false);
 }
 
 FloatX80 f80_sub(SFStatus *s, FloatX80 a, FloatX80 b)
 {
-    return f80_addsub(s, a, b, true);
+    FloatX80 r;
+
+    if (likely(f80_add_fast(s->round, s->prec, a, b, true, &r, &s->flags, &s->c1))) {
+        return r;
+    }
+    return f80_addsub_general(s, a, b, true);
+}
+
+FloatX80 f80_add_general(SFStatus *s, FloatX80 a, FloatX80 b)
+{
+    return f80_addsub_general(s, a, b, false);
+}
+
+FloatX80 f80_sub_general(SFStatus *s, FloatX80 a, FloatX80 b)
+{
+    return f80_addsub_general(s, a, b, true);
 }
 
 FloatX80 f80_mul(SFStatus *s, FloatX80 a, FloatX80 b)
+{
+    FloatX80 r;
+
+    if (likely(f80_mul_fast(s->round, s->prec, a, b, &r, &s->flags, &s->c1))) {
+        return r;
+    }
+    return f80_mul_general(s, a, b);
+}
+
+FloatX80 f80_mul_general(SFStatus *s, FloatX80 a, FloatX80 b)
 {
     Val va, vb, r;
 

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/common.h"
+
 /* Exception flags (FSW bits 0-5 and MXCSR bits 0-5; the masks are at FCW bits 0-5 and
  * MXCSR bits 7-12). */
 #define SF_IE 0x01u /* invalid operation */
@@ -109,6 +111,13 @@ FloatX80 f80_add(SFStatus *s, FloatX80 a, FloatX80 b);
 FloatX80 f80_sub(SFStatus *s, FloatX80 a, FloatX80 b);
 FloatX80 f80_mul(SFStatus *s, FloatX80 a, FloatX80 b);
 FloatX80 f80_div(SFStatus *s, FloatX80 a, FloatX80 b);
+/*
+ * The operations above without their fast paths (normal operands, normal result): the
+ * reference the fast paths are tested against (tests/unit/test-softfloat.c).
+ */
+FloatX80 f80_add_general(SFStatus *s, FloatX80 a, FloatX80 b);
+FloatX80 f80_sub_general(SFStatus *s, FloatX80 a, FloatX80 b);
+FloatX80 f80_mul_general(SFStatus *s, FloatX80 a, FloatX80 b);
 FloatX80 f80_sqrt(SFStatus *s, FloatX80 a);
 /* Round to an integral value in the current rounding mode (FRNDINT). */
 FloatX80 f80_round_int(SFStatus *s, FloatX80 a);
@@ -143,6 +152,225 @@ uint64_t f80_to_f64(SFStatus *s, FloatX80 a);
  * (trunc). Out of range, NaN or infinity: IE and the integer indefinite (1 << (bits-1)).
  */
 int64_t f80_to_int(SFStatus *s, FloatX80 a, int bits, bool trunc);
+
+/* ---- inline fast paths of the 80-bit arithmetic ----
+ *
+ * For the overwhelmingly common case: both operands normal (biased exponent 1..0x7ffe,
+ * integer bit set) and a normal result, in any rounding mode and precision. They give
+ * the same bits, flags and C1 as the general path (only PE can be raised; C1 is the
+ * round-up indicator) and are what f80_add/f80_sub/f80_mul try first; the x87
+ * interpreter calls them directly with the rounding control (SF_R*) and precision (24,
+ * 53, 64) from FCW, so that nothing goes through memory. Whatever they do not cover
+ * (zeros, denormals, infinities, NaNs, unsupported encodings, exact or deep cancellation,
+ * alignment shifts of 64 bits or more, results that overflow or are tiny) returns false
+ * with *flags, *c1 and *out untouched: the caller then takes the general path.
+ * tests/unit/test-softfloat.c compares both paths over random operands. The conversions
+ * below follow the same contract (only f80_add/f80_sub/f80_mul use a fast path
+ * themselves; the conversion functions above are the general paths).
+ */
+void sf_mul64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo); /* see below */
+
+static ALWAYS_INLINE bool f80_is_normal(FloatX80 a)
+{
+    return (uint32_t)f80_exp(a) - 1 < 0x7ffe && (a.mant >> 63);
+}
+
+/* Round away the bits r (bit 63 = half an ulp, the rest sticky)? odd: the kept LSB. */
+static ALWAYS_INLINE bool sf_round_up(unsigned mode, bool sign, uint64_t r, bool odd)
+{
+    switch (mode) {
+    case SF_RN:
+        return r > 0x8000000000000000ull || (r == 0x8000000000000000ull && odd);
+    case SF_RD:
+        return sign && r;
+    case SF_RU:
+        return !sign && r;
+    default:
+        return false;
+    }
+}
+
+/*
+ * The fast paths below are written without data-dependent branches where the data
+ * decide at random (operand order, carries, normalisation shifts, rounding direction):
+ * in x87 code such branches are mispredicted about half the time and would cost more
+ * than the arithmetic. The remaining branches (operand classes, range checks, the
+ * rounding mode) are almost always predicted.
+ */
+
+/* Round hi.lo (hi bit 63 set) with biased exponent E to prec bits, if it stays normal. */
+static ALWAYS_INLINE bool f80_round_fast(unsigned round, unsigned prec, bool sign, int32_t E,
+                                         uint64_t hi, uint64_t lo, FloatX80 *out,
+                                         uint8_t *flags, bool *c1)
+{
+    uint64_t r, lsb;
+    bool inc, wrap;
+
+    if (E < 1) { /* tiny before rounding: denormalisation in the general path */
+        return false;
+    }
+    if (prec >= 64) {
+        lsb = 1;
+        r = lo;
+    } else {
+        lsb = 1ull << (64 - prec);
+        r = ((hi & (lsb - 1)) << prec) | (lo != 0);
+        hi &= ~(lsb - 1);
+    }
+    if (round == SF_RN) {
+        inc = (r > 0x8000000000000000ull) | ((r == 0x8000000000000000ull) & ((hi & lsb) != 0));
+    } else {
+        inc = sf_round_up(round, sign, r, (hi & lsb) != 0);
+    }
+    hi += lsb & (0 - (uint64_t)inc);
+    wrap = hi == 0; /* rounded up to the next power of two */
+    hi |= (uint64_t)wrap << 63;
+    E += wrap;
+    if (E >= 0x7fff) { /* overflow */
+        return false;
+    }
+    *flags |= (uint8_t)((r != 0) * SF_PE);
+    *c1 = inc;
+    *out = f80_make(sign, (uint32_t)E, hi);
+    return true;
+}
+
+static ALWAYS_INLINE bool f80_mul_fast(unsigned round, unsigned prec, FloatX80 a, FloatX80 b,
+                                       FloatX80 *out, uint8_t *flags, bool *c1)
+{
+    uint64_t hi, lo, top;
+    int32_t E;
+
+    if (!(f80_is_normal(a) && f80_is_normal(b))) {
+        return false;
+    }
+    E = (int32_t)f80_exp(a) + (int32_t)f80_exp(b) - F80_BIAS;
+#ifdef __SIZEOF_INT128__
+    {
+        unsigned __int128 p = (unsigned __int128)a.mant * b.mant;
+
+        hi = (uint64_t)(p >> 64);
+        lo = (uint64_t)p;
+    }
+#else
+    sf_mul64(a.mant, b.mant, &hi, &lo);
+#endif
+    /* The product is in [2^126, 2^128): normalise by one bit when bit 127 is clear. */
+    top = hi >> 63;
+    E += (int32_t)top;
+    hi = (hi << (top ^ 1)) | ((lo >> 63) & (top ^ 1));
+    lo <<= top ^ 1;
+    return f80_round_fast(round, prec, f80_sign(a) != f80_sign(b), E, hi, lo, out, flags, c1);
+}
+
+/* a + b, or a - b when sub. */
+static ALWAYS_INLINE bool f80_add_fast(unsigned round, unsigned prec, FloatX80 a, FloatX80 b,
+                                       bool sub, FloatX80 *out, uint8_t *flags, bool *c1)
+{
+    uint32_t ea = f80_exp(a), eb = f80_exp(b), d, e_big, e_small;
+    bool sa = f80_sign(a), sb = f80_sign(b) != sub, swap, s_big, carry;
+    uint64_t m_big, m_small, bhi, blo, shi, slo, dhi, dlo, hi, lo, mask;
+    int32_t E;
+    int sh;
+
+    if (!(f80_is_normal(a) && f80_is_normal(b))) {
+        return false;
+    }
+    /* big: the operand of larger magnitude, which gives the result its sign (selected
+     * with masks: compilers turn conditional expressions back into branches here) */
+    swap = (ea < eb) | ((ea == eb) & (a.mant < b.mant));
+    mask = 0 - (uint64_t)swap;
+    m_big = (a.mant & ~mask) | (b.mant & mask);
+    m_small = (a.mant ^ b.mant) ^ m_big;
+    e_big = (ea & ~(uint32_t)mask) | (eb & (uint32_t)mask);
+    e_small = (ea ^ eb) ^ e_big;
+    s_big = (sa & !swap) | (sb & swap);
+    d = e_big - e_small;
+    if (d >= 64) {
+        return false;
+    }
+    bhi = m_small >> d;
+    blo = (m_small << (63 - d)) << 1; /* the bits shifted out; 0 when d == 0 */
+    /* sum: a carry out of bit 63 shifts right by one, keeping a sticky bit */
+    shi = m_big + bhi;
+    carry = shi < m_big;
+    mask = 0 - (uint64_t)carry;
+    slo = (blo & ~mask) | (((blo >> 1) | (shi << 63) | (blo & 1)) & mask);
+    shi = (shi & ~mask) | (((shi >> 1) | (1ull << 63)) & mask);
+    /* difference: exact in 128 bits; normalised by the leading zeros of the top half */
+    dlo = 0 - blo;
+    dhi = m_big - bhi - (blo != 0);
+    if (sa == sb) {
+        hi = shi;
+        lo = slo;
+        E = (int32_t)e_big + carry;
+    } else {
+        if (dhi == 0) { /* exact zero or deep cancellation */
+            return false;
+        }
+        sh = __builtin_clzll(dhi);
+        hi = (dhi << sh) | ((dlo >> 1) >> (63 - sh));
+        lo = dlo << sh;
+        E = (int32_t)e_big - sh;
+    }
+    return f80_round_fast(round, prec, s_big, E, hi, lo, out, flags, c1);
+}
+
+/* binary64 -> 80 bits for a normal binary64 (exact, no flags). */
+static ALWAYS_INLINE bool f80_from_f64_fast(uint64_t a, FloatX80 *out)
+{
+    uint32_t E = (uint32_t)(a >> 52) & 0x7ff;
+
+    if (E - 1 >= 0x7fe) {
+        return false;
+    }
+    *out = f80_make((a >> 63) != 0, E - 1023 + F80_BIAS, (1ull << 63) | (a << 11));
+    return true;
+}
+
+/* binary32 -> 80 bits for a normal binary32 (exact, no flags). */
+static ALWAYS_INLINE bool f80_from_f32_fast(uint32_t a, FloatX80 *out)
+{
+    uint32_t E = (a >> 23) & 0xff;
+
+    if (E - 1 >= 0xfe) {
+        return false;
+    }
+    *out = f80_make((a >> 31) != 0, E - 127 + F80_BIAS, (1ull << 63) | ((uint64_t)a << 40));
+    return true;
+}
+
+/* 80 bits -> binary64 (x87 FST: rounded with round, no precision control) for a normal
+ * operand whose result is a normal binary64. */
+static ALWAYS_INLINE bool f80_to_f64_fast(unsigned round, FloatX80 a, uint64_t *out, uint8_t *flags,
+                                   bool *c1)
+{
+    int32_t E = (int32_t)f80_exp(a) - F80_BIAS + 1023;
+    uint64_t m = a.mant, r = m << 53;
+    bool sign = f80_sign(a), inc;
+
+    if (!f80_is_normal(a) || E < 1) {
+        return false;
+    }
+    m &= ~0x7ffull;
+    inc = sf_round_up(round, sign, r, (m >> 11) & 1);
+    if (inc) {
+        m += 1ull << 11;
+        if (m == 0) {
+            m = 1ull << 63;
+            E++;
+        }
+    }
+    if (E >= 0x7ff) {
+        return false;
+    }
+    if (r) {
+        *flags |= SF_PE;
+    }
+    *c1 = inc;
+    *out = ((uint64_t)sign << 63) | ((uint64_t)E << 52) | ((m >> 11) & 0xfffffffffffffull);
+    return true;
+}
 
 /* ---- binary32 / binary64 (SSE, SSE2) ---- */
 uint32_t f32_add(SFStatus *s, uint32_t a, uint32_t b);

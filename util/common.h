@@ -25,6 +25,8 @@
 #define NORETURN __attribute__((noreturn))
 #define PRINTF_FMT(f, a) __attribute__((format(printf, f, a)))
 #define UNUSED __attribute__((unused))
+/* For the few hot helpers whose out-parameters must stay in registers. */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
 /* Little-endian accessors: memcpy lets the compiler pick the widest legal access. */
 static inline uint16_t lduw_le_p(const void *p)

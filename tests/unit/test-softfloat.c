@@ -52,6 +52,156 @@ static void check64(const char *what, uint64_t got, uint64_t want, const SFStatu
     }
 }
 
+/* xorshift64: operands for the fast-versus-general comparisons. */
+static uint64_t rng_state = 0x2545f4914f6cdd1dull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/*
+ * A random 80-bit operand, mostly normal with exponents near each other (where the
+ * fast paths apply and cancellation and carries happen), sometimes at the exponent
+ * limits, denormal, zero, infinite, NaN or unsupported (where they must step aside).
+ */
+static FloatX80 rand80(uint32_t base_exp)
+{
+    uint64_t r = rng(), m = rng();
+    bool sign = r & 1;
+
+    switch ((r >> 1) % 32) {
+    case 0:
+        return f80_make(sign, 0, 0);
+    case 1:
+        return f80_make(sign, 0, m >> (r >> 8) % 64); /* denormal */
+    case 2:
+        return f80_make(sign, 0x7fff, 1ull << 63);
+    case 3:
+        return f80_make(sign, 0x7fff, m | 1ull << 63); /* NaN */
+    case 4:
+        return f80_make(sign, (uint32_t)(r >> 16) & 0x7fff, m & ~(1ull << 63)); /* unnormal */
+    case 5:
+        return f80_make(sign, 1 + (uint32_t)(r >> 16) % 64, m | 1ull << 63);
+    case 6:
+        return f80_make(sign, 0x7ffe - (uint32_t)(r >> 16) % 64, m | 1ull << 63);
+    case 7: /* few significant bits: exact results, ties */
+        return f80_make(sign, base_exp + (uint32_t)(r >> 16) % 8, (m | 1ull << 63) & ~0ull << 40);
+    default:
+        return f80_make(sign, base_exp + (uint32_t)(r >> 16) % 80 - 40, m | 1ull << 63);
+    }
+}
+
+/*
+ * The fast paths of f80_add/f80_sub/f80_mul (normal operands and result) against the
+ * general paths: same bits, flags and C1 for every rounding mode and precision, with
+ * flags accumulated before the operation. Returns the number of comparisons.
+ */
+static unsigned check_fast_paths(unsigned n)
+{
+    static const uint8_t precs[3] = {24, 53, 64};
+    unsigned count = 0;
+
+    for (unsigned k = 0; k < n; k++) {
+        uint32_t base = (k & 1) ? 0x3fff : 1 + (uint32_t)(rng() % 0x7ffe);
+        FloatX80 a = rand80(base), b = rand80(base);
+        SFStatus s0 = x87((unsigned)(rng() & 3), precs[rng() % 3]);
+
+        s0.flags = (uint8_t)(rng() & 0x3f);
+        for (int op = 0; op < 3; op++) {
+            SFStatus sf = s0, sg = s0;
+            FloatX80 rf, rg;
+
+            switch (op) {
+            case 0:
+                rf = f80_add(&sf, a, b);
+                rg = f80_add_general(&sg, a, b);
+                break;
+            case 1:
+                rf = f80_sub(&sf, a, b);
+                rg = f80_sub_general(&sg, a, b);
+                break;
+            default:
+                rf = f80_mul(&sf, a, b);
+                rg = f80_mul_general(&sg, a, b);
+                break;
+            }
+            count++;
+            if (rf.se != rg.se || rf.mant != rg.mant || sf.flags != sg.flags ||
+                sf.c1 != sg.c1) {
+                printf("FAIL fast path op %d rc %u pc %u: %04x:%016llx %04x:%016llx -> "
+                       "%04x:%016llx flags %02x c1 %d, general %04x:%016llx flags %02x c1 %d\n",
+                       op, s0.round, s0.prec, a.se, (unsigned long long)a.mant, b.se,
+                       (unsigned long long)b.mant, rf.se, (unsigned long long)rf.mant,
+                       sf.flags, sf.c1, rg.se, (unsigned long long)rg.mant, sg.flags, sg.c1);
+                if (++failures > 20) {
+                    return count;
+                }
+            }
+        }
+    }
+    return count;
+}
+
+/* The inline conversion fast paths against the general conversions. */
+static unsigned check_fast_conversions(unsigned n)
+{
+    unsigned count = 0;
+
+    for (unsigned k = 0; k < n; k++) {
+        uint32_t base = (k & 1) ? 0x3fff : 0x3c00 + (uint32_t)(rng() % 0x800);
+        FloatX80 a = rand80(base), f, g;
+        SFStatus s = x87((unsigned)(rng() & 3), 64), sg;
+        uint64_t d = rng(), o64 = 0, g64;
+        uint32_t d32 = (uint32_t)rng();
+        uint8_t fl = s.flags = (uint8_t)(rng() & 0x3f);
+        bool c1 = false;
+
+        if (k & 2) { /* exponents near the binary64/binary32 limits */
+            d = (d & 0x800fffffffffffffull) | (uint64_t)(rng() % 4 ? rng() % 0x7ff : 1) << 52;
+            d32 = (d32 & 0x807fffffu) | (uint32_t)(rng() % 0xff) << 23;
+        }
+        s.adjust = false;
+        sg = s;
+        g64 = f80_to_f64(&sg, a);
+        if (f80_to_f64_fast(s.round, a, &o64, &fl, &c1)) {
+            count++;
+            if (o64 != g64 || fl != sg.flags || c1 != sg.c1) {
+                printf("FAIL f80_to_f64_fast rc %u %04x:%016llx: %016llx %02x %d, general "
+                       "%016llx %02x %d\n", s.round, a.se, (unsigned long long)a.mant,
+                       (unsigned long long)o64, fl, c1, (unsigned long long)g64, sg.flags,
+                       sg.c1);
+                failures++;
+            }
+        }
+        sg = s;
+        g = f80_from_f64(&sg, d);
+        if (f80_from_f64_fast(d, &f)) {
+            count++;
+            if (f.se != g.se || f.mant != g.mant || sg.flags != s.flags) {
+                printf("FAIL f80_from_f64_fast %016llx\n", (unsigned long long)d);
+                failures++;
+            }
+        }
+        sg = s;
+        g = f80_from_f32(&sg, d32);
+        if (f80_from_f32_fast(d32, &f)) {
+            count++;
+            if (f.se != g.se || f.mant != g.mant || sg.flags != s.flags) {
+                printf("FAIL f80_from_f32_fast %08x\n", d32);
+                failures++;
+            }
+        }
+        if (failures > 20) {
+            break;
+        }
+    }
+    return count;
+}
+
 #define ONE80 f80_make(false, 0x3fff, 0x8000000000000000ull)
 #define THREE80 f80_make(false, 0x4000, 0xc000000000000000ull)
 
@@ -230,6 +380,11 @@ int main(void)
     /* sqrt(2) as binary64 */
     s = sse(SF_RN);
     check64("sqrtsd 2", f64_sqrt(&s, 0x4000000000000000ull), 0x3ff6a09e667f3bcdull, &s, SF_PE);
+
+    printf("fast paths: %u operations compared with the general path\n",
+           check_fast_paths(400000));
+    printf("fast conversions: %u compared with the general path\n",
+           check_fast_conversions(400000));
 
     if (failures) {
         printf("test-softfloat: %d failures\n", failures);
