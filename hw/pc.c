@@ -518,6 +518,7 @@ static void pc_direct_boot(Machine *m)
     if (!m->mb && !(m->linux_img && m->cfg.kernel_direct)) {
         return;
     }
+    boot_pci_init(&m->board);
     rsdp = boot_load_fw_tables(fw_cfg_find(&m->board), m->board.mem, m->cfg.ram_size);
     if (m->mb) {
         multiboot_setup(m->mb, m->board.mem, m->cpus[0]);

@@ -21,6 +21,7 @@
  * device" (DEV_ERR): there is nothing on the bus.
  */
 #include "hw/devices.h"
+#include "hw/isa/piix.h"
 #include "hw/pci/pci.h"
 #include "util/log.h"
 
@@ -47,11 +48,6 @@
 #define PM1_CNT_SLP_EN 0x2000
 #define PM1_CNT_WMASK 0x1c06u /* BM_RLD, GBL_RLS, SLP_TYP */
 
-#define PIIX4_PMBA 0x40
-#define PIIX4_DEVACTB 0x58
-#define PIIX4_PMREGMISC 0x80
-#define PIIX4_SMBBA 0x90
-#define PIIX4_SMBHSTCFG 0xd2
 
 #define SMB_HSTSTS 0x00
 #define SMB_HSTCNT 0x02
@@ -310,8 +306,8 @@ static void piix4_pm_config_write(PCIDevice *d, unsigned addr, uint32_t val, uns
 
 static const PCIDeviceInfo piix4_pm_pci_info = {
     .name = "piix4-pm",
-    .vendor_id = 0x8086,
-    .device_id = 0x7113,
+    .vendor_id = PIIX3_VENDOR_ID,
+    .device_id = PIIX4_PM_DEVICE_ID,
     .revision = 0x03,
     .class_code = 0x068000, /* bridge, other */
     .interrupt_pin = 1,

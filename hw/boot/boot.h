@@ -66,6 +66,13 @@ void boot_zero(MemoryMap *mem, uint64_t paddr, uint64_t len);
 void boot_enter_flat32(X86CPU *cpu, MemoryMap *mem, uint32_t eip, uint32_t eax, uint32_t ebx,
                        uint32_t esi);
 
+/* ---- chipset and PCI set-up without firmware (pci-init.c) ---- */
+
+struct Board;
+/* What POST would do: PIRQ routing, PM/SMBus I/O, ELCR, BARs, interrupt lines, decoding.
+ * After every reset of a directly booted machine; a board without PCI is left alone. */
+void boot_pci_init(struct Board *b);
+
 /* ---- firmware tables (fw-tables.c) ---- */
 
 #define BOOT_TABLES_SIZE 0x20000u /* top of RAM reserved for ACPI tables in direct boots */

@@ -16,11 +16,10 @@
  * reset values and have no effect: SeaBIOS and Linux do not rely on them.
  */
 #include "hw/devices.h"
+#include "hw/isa/piix.h"
 #include "hw/pci/pci.h"
 #include "util/log.h"
 
-#define PIIX_PIRQRC 0x60
-#define PIIX_PIRQ_DISABLE 0x80
 #define PIIX_RCR_SRST 0x02
 #define PIIX_RCR_RCPU 0x04
 #define PIIX_RCR_FULL 0x08
@@ -109,8 +108,8 @@ static void piix3_config_write(PCIDevice *d, unsigned addr, uint32_t val, unsign
 
 static const PCIDeviceInfo piix3_pci_info = {
     .name = "piix3",
-    .vendor_id = 0x8086,
-    .device_id = 0x7000,
+    .vendor_id = PIIX3_VENDOR_ID,
+    .device_id = PIIX3_DEVICE_ID,
     .revision = 0x00,
     .class_code = 0x060100, /* ISA bridge */
     .header_type = PCI_HEADER_TYPE_MULTI_FUNCTION,
