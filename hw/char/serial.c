@@ -1,10 +1,17 @@
 /*
  * 16550A UART (COM1-COM4): 16-byte receive and transmit FIFOs, all registers, the four
  * interrupt sources with the datasheet priorities, loopback, and character timing on the
- * virtual clock (bits per character x divisor / 115200 Hz), so that LSR.THRE/TEMT and
- * THRE interrupts happen at the same virtual times under -icount.
+ * virtual clock, so that LSR.THRE/TEMT and THRE interrupts happen at the same virtual
+ * times under -icount.
  *
  * Deviations from the chip, on purpose:
+ *  - The line runs UART_LINE_SPEEDUP (100) times faster than the divisor says: a character
+ *    takes bits x divisor / (115200 Hz x 100), 10.4 us at 9600 baud 8N1. The divisor still
+ *    reads back and scales the timing, so relative speeds stay, but a guest's console
+ *    output (Linux prints to ttyS0 at 9600 baud unless told otherwise) drains about as
+ *    fast as on QEMU, whose UART sends at once, instead of costing a real millisecond per
+ *    character; and what a program writes just before it powers the machine off is on the
+ *    wire before the power goes (at 9600 baud it would still be queued in the guest).
  *  - A byte written to THR reaches the chardev at once (the host wire is infinitely
  *    fast); only the guest-visible transmitter state follows the baud rate. A write to a
  *    full transmit FIFO is logged (LOG_GUEST_ERRORS) but the byte is still sent.
@@ -18,6 +25,7 @@
 
 #define UART_FIFO_SIZE 16
 #define UART_CLOCK_HZ 115200 /* 1.8432 MHz / 16 */
+#define UART_LINE_SPEEDUP 100 /* see the deviations above */
 
 /* IER */
 #define UART_IER_RDI 0x01  /* received data available */
@@ -98,7 +106,7 @@ static int64_t serial_char_ns(SerialState *s)
                     ((s->lcr & UART_LCR_STOP) ? 2 : 1);
     uint32_t div = s->divisor ? s->divisor : 65536;
 
-    return (int64_t)bits * div * NS_PER_SEC / UART_CLOCK_HZ;
+    return (int64_t)bits * div * NS_PER_SEC / ((int64_t)UART_CLOCK_HZ * UART_LINE_SPEEDUP);
 }
 
 static bool fifo_enabled(SerialState *s)
