@@ -4,9 +4,11 @@
  * map (reads and writes routed separately to shadow RAM or the BIOS ROM), SMRAM locking,
  * PIIX3 PIRQ routing to the ISA IRQ lines (shared, level) and to the I/O APIC pins, the
  * 0xCF9 reset control, and the PIIX4 PM function: PM base decoding, the 3.579545 MHz PM
- * timer, its overflow SCI, the power button and S5 soft off.
+ * timer, its overflow SCI, the power button and S5 soft off. Last, the firmware-less set-up
+ * of direct kernel boots (boot_pci_init) on the reset chipset.
  */
 #include "hw-test.h"
+#include "hw/boot/boot.h"
 #include "hw/pci/pci.h"
 
 #define ROM_BYTE 0xb1
@@ -334,6 +336,65 @@ static void test_pm(void)
     CHECK(io_port_assigned(b.io, PM_BASE), "back at 0x600");
 }
 
+/* The ELCR ports, recorded (this board has no 8259). */
+static uint8_t elcr[2];
+
+static uint32_t elcr_read(void *opaque, uint16_t port, unsigned size)
+{
+    return elcr[port & 1];
+}
+
+static void elcr_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
+{
+    elcr[port & 1] = (uint8_t)val;
+}
+
+static const IOPortOps elcr_ops = {.read = elcr_read, .write = elcr_write};
+
+/* A direct boot's POST replacement on a freshly reset chipset: what the kernel relies on. */
+static void test_boot_pci_init(PCIDevice *da, PCIDevice *db)
+{
+    int before = poweroffs;
+    uint32_t io_bar, mem_bar;
+
+    board_reset(&b);
+    pci_device_reset(da);
+    pci_device_reset(db);
+    elcr[0] = 0x00;
+    elcr[1] = 0x00;
+    CHECK(!io_port_assigned(b.io, PM_BASE), "reset: PM I/O not decoded");
+    boot_pci_init(&b);
+    CHECK(cfg_read(PCI_DEVFN(1, 0), 0x60, 4) == 0x0b0b0a0au, "PIRQA-D -> 10, 10, 11, 11: %08x",
+          cfg_read(PCI_DEVFN(1, 0), 0x60, 4));
+    CHECK(elcr[0] == 0x00 && elcr[1] == 0x0e, "ELCR: IRQ 9, 10, 11 level (%02x %02x)", elcr[0],
+          elcr[1]);
+    CHECK(cfg_read(PCI_DEVFN(1, 3), 0x40, 4) == (PM_BASE | 1) &&
+              (cfg_read(PCI_DEVFN(1, 3), 0x80, 1) & 1),
+          "PMBA 0x600 with PMIOSE");
+    CHECK(cfg_read(PCI_DEVFN(1, 3), 0x3c, 1) == 9, "SCI interrupt line 9");
+    CHECK(io_port_assigned(b.io, PM_BASE + 8), "PM timer decoded");
+    io_write(b.io, PM_BASE + 4, 0 << 10, 2);            /* SLP_TYP 0 (S5) */
+    io_write(b.io, PM_BASE + 4, (0 << 10) | 0x2000, 2); /* SLP_EN */
+    CHECK(poweroffs == before + 1, "S5 soft off through the decoded PM block");
+
+    io_bar = cfg_read(da->devfn, 0x10, 4);
+    mem_bar = cfg_read(da->devfn, 0x14, 4);
+    CHECK((io_bar & 1) && (io_bar & ~3u) >= 0xc000 && (io_bar & 15u) == 1,
+          "I/O BAR assigned from 0xC000: %08x", io_bar);
+    CHECK(mem_bar >= 0xe0000000u && mem_bar < 0xfec00000u && (mem_bar & 0xfff) == 0,
+          "memory BAR assigned in the PCI window, aligned: %08x", mem_bar);
+    CHECK((cfg_read(da->devfn, 0x04, 2) & 7) == 7, "decoding and bus mastering on");
+    outb(&b, (uint16_t)((io_bar & ~3u) + 5), 0x5a);
+    CHECK(io_regs[5] == 0x5a, "assigned I/O BAR decodes");
+    CHECK(mem_read(b.mem, mem_bar + 8, 4) == 0xc0de0008u, "assigned memory BAR decodes");
+    CHECK(cfg_read(da->devfn, 0x3c, 1) == 10 && cfg_read(db->devfn, 0x3c, 1) == 10,
+          "interrupt lines: slot 2 INTA and slot 3 INTD -> PIRQB -> IRQ 10");
+    CHECK(cfg_read(db->devfn, 0x04, 2) == 0, "a function without BARs is left undecoded");
+    pci_set_irq(da, 1);
+    CHECK(isa.level[10] == 1, "its interrupt reaches IRQ 10");
+    pci_set_irq(da, 0);
+}
+
 int main(void)
 {
     MemoryHooks hooks = {.map_changed = on_map_changed};
@@ -355,6 +416,7 @@ int main(void)
     mem_add_rom(b.mem, "isa-bios", 0xe0000, sizeof(rom), rom, 1);
     board_add_device(&b, &i8254_device, 0); /* owns 0x40-0x43: an overlap victim */
     io_register(b.io, 0x20, 2, &tio_ops, NULL);
+    io_register(b.io, 0x4d0, 2, &elcr_ops, NULL);
     board_add_device(&b, &i440fx_device, 0);
     board_add_device(&b, &piix3_device, 0);
     board_add_device(&b, &piix4_pm_device, 0);
@@ -374,6 +436,7 @@ int main(void)
     test_bars(bus, &da);
     test_pirq(&da, &db);
     test_pm();
+    test_boot_pci_init(&da, &db);
     board_teardown(&b);
     return tests_finish();
 }
