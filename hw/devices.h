@@ -10,7 +10,7 @@
 extern const DeviceInfo i8259_device;     /* hw/intc/i8259.c: instance 0 = both PICs */
 extern const DeviceInfo i8254_device;     /* hw/timer/i8254.c: PIT + port 0x61 */
 extern const DeviceInfo mc146818_device;  /* hw/rtc/mc146818.c */
-extern const DeviceInfo i8042_device;     /* hw/input/i8042.c: + port 0x92, 0xCF9 */
+extern const DeviceInfo i8042_device;     /* hw/input/i8042.c: + port 0x92 */
 extern const DeviceInfo serial_device;    /* hw/char/serial.c: instance 0..3 = COM1..COM4 */
 extern const DeviceInfo debugexit_device; /* hw/misc/debugexit.c */
 extern const DeviceInfo debugcon_device;  /* hw/misc/debugcon.c */
