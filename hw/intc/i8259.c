@@ -39,9 +39,23 @@ typedef struct PICState {
     uint8_t intr_level;
 } PICState;
 
+static uint8_t pic_level_mask(PIC8259 *p)
+{
+    return p->ltim ? 0xff : p->elcr;
+}
+
 static bool pic_level_triggered(PIC8259 *p, int irq)
 {
-    return p->ltim || (p->elcr & (1u << irq));
+    return (pic_level_mask(p) >> irq) & 1;
+}
+
+/* A level-triggered request bit is the input itself (last_irr holds the input levels);
+ * called when the trigger mode of some inputs changes. */
+static void pic_sync_level_irr(PIC8259 *p)
+{
+    uint8_t level = pic_level_mask(p);
+
+    p->irr = (uint8_t)((p->irr & ~level) | (p->last_irr & level));
 }
 
 /* Priority number (0 = highest) of the highest-priority bit set in mask; 8 if none. */
@@ -70,12 +84,18 @@ static int pic_get_irq(PIC8259 *p, bool is_master)
     if (p->special_mask) {
         mask &= (uint8_t)~p->imr;
     }
-    if (is_master && p->special_fully_nested) {
-        /* SFNM: an in-service slave does not block more slave requests. */
-        mask &= (uint8_t)~(1u << 2);
-    }
     cur = pic_get_priority(p, mask);
-    return prio < cur ? (prio + p->priority_add) & 7 : -1;
+    if (prio < cur) {
+        return (prio + p->priority_add) & 7;
+    }
+    /* Special fully nested mode: while the slave's IR2 is the highest level in service, a
+     * new request from the slave (which only signals one above its own in-service level)
+     * is still taken; requests below IR2 keep waiting. */
+    if (is_master && p->special_fully_nested && prio == cur &&
+        ((prio + p->priority_add) & 7) == 2) {
+        return 2;
+    }
+    return -1;
 }
 
 static void pic_chip_set_input(PIC8259 *p, int irq, int level)
@@ -179,17 +199,21 @@ static void pic_write_cmd(PICState *s, PIC8259 *p, uint8_t val)
     int irq, prio;
 
     if (val & 0x10) {
-        /* ICW1 */
-        uint8_t elcr = p->elcr, mask = p->elcr_mask, base = p->irq_base;
+        /* ICW1: IMR, ISR, special mask, priority and ICW4 modes cleared; the edge sense is
+         * reset (an input already high must go low and high again), while a level-triggered
+         * input that is high is a request at once. */
+        uint8_t elcr = p->elcr, mask = p->elcr_mask, base = p->irq_base, inputs = p->last_irr;
 
         memset(p, 0, sizeof(*p));
         p->elcr = elcr;
         p->elcr_mask = mask;
         p->irq_base = base;
+        p->last_irr = inputs;
         p->init_state = 1;
         p->init4 = val & 1;
         p->single_mode = (val & 2) != 0;
         p->ltim = (val & 8) != 0;
+        pic_sync_level_irr(p);
         if (val & 4) {
             log_mask_printf(LOG_UNIMP, "pic: ICW1 call address interval 4 ignored\n");
         }
@@ -213,7 +237,8 @@ static void pic_write_cmd(PICState *s, PIC8259 *p, uint8_t val)
             break;
         case 1: /* non-specific EOI */
         case 5: /* rotate on non-specific EOI */
-            prio = pic_get_priority(p, p->isr);
+            /* In special mask mode, IS bits masked in the IMR are not cleared by it. */
+            prio = pic_get_priority(p, p->special_mask ? (uint8_t)(p->isr & ~p->imr) : p->isr);
             if (prio != 8) {
                 irq = (prio + p->priority_add) & 7;
                 p->isr &= (uint8_t)~(1u << irq);
@@ -326,6 +351,7 @@ static void elcr_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
                         port & 1, val & ~p->elcr_mask & 0xff);
     }
     p->elcr = (uint8_t)(val & p->elcr_mask);
+    pic_sync_level_irr(p);
     pic_update(s);
 }
 

@@ -176,10 +176,144 @@ int main(void)
     outb(&b, 0x20, 0x68); /* OCW3: set special mask */
     CHECK(intr_level == 1, "special mask mode allows IRQ6");
     CHECK(pic_intr_ack(pic) == 0x0e, "IRQ6 vector");
-    outb(&b, 0x20, 0x66); /* specific EOI IRQ6 */
+    outb(&b, 0x20, 0x0b);
+    CHECK(inb(&b, 0x20) == 0x42, "ISR: IRQ1 and IRQ6");
+    outb(&b, 0x20, 0x20); /* non-specific EOI: skips the masked IRQ1 in special mask mode */
+    CHECK(inb(&b, 0x20) == 0x02, "SMM non-specific EOI cleared IRQ6, not masked IRQ1: %02x",
+          inb(&b, 0x20));
+    outb(&b, 0x20, 0x0a);
     outb(&b, 0x20, 0x48); /* clear special mask */
     outb(&b, 0x20, 0x61);
     outb(&b, 0x21, 0x00);
+
+    /* Rotate on specific EOI: the named IR becomes the lowest. */
+    pulse(4);
+    CHECK(pic_intr_ack(pic) == 0x0c, "IRQ4");
+    outb(&b, 0x20, 0xe4); /* rotate on specific EOI 4: IR5 highest */
+    outb(&b, 0x20, 0x0b);
+    CHECK(inb(&b, 0x20) == 0x00, "rotate on specific EOI clears ISR4");
+    outb(&b, 0x20, 0x0a);
+    pulse(3);
+    pulse(6);
+    CHECK(pic_intr_ack(pic) == 0x0e, "IRQ6 before IRQ3 once IR4 is lowest");
+    outb(&b, 0x20, 0x20);
+    CHECK(pic_intr_ack(pic) == 0x0b, "then IRQ3");
+    outb(&b, 0x20, 0x20);
+    outb(&b, 0x20, 0xc7);
+
+    /* Poll through the cascade: the master's poll names IR2 and acknowledges it, then the
+     * slave's poll names its IR. */
+    pulse(12);
+    outb(&b, 0x20, 0x0c);
+    v = inb(&b, 0x20);
+    CHECK(v == 0x82, "master poll: 0x80 | 2, got %#x", v);
+    outb(&b, 0xa0, 0x0c);
+    v = inb(&b, 0xa0);
+    CHECK(v == 0x84, "slave poll: 0x80 | 4, got %#x", v);
+    outb(&b, 0xa0, 0x0b);
+    outb(&b, 0x20, 0x0b);
+    CHECK(inb(&b, 0xa0) == 0x10 && inb(&b, 0x20) == 0x04, "polls set ISR on both chips");
+    outb(&b, 0xa0, 0x0a);
+    outb(&b, 0x20, 0x0a);
+    outb(&b, 0xa0, 0x20);
+    outb(&b, 0x20, 0x20);
+    CHECK(intr_level == 0, "nothing left after the polls");
+
+    /* ELCR switched to level while the input is high: the request follows the input. */
+    raise(5);
+    CHECK(pic_intr_ack(pic) == 0x0d, "edge IRQ5");
+    outb(&b, 0x20, 0x20);
+    CHECK(intr_level == 0, "edge IRQ5 served once");
+    outb(&b, 0x4d0, 0x20);
+    CHECK(intr_level == 1, "switched to level while high: request again");
+    lower(5);
+    CHECK(intr_level == 0, "level request gone with the input");
+    outb(&b, 0x4d0, 0x00);
+
+    /* Special fully nested mode (master ICW4 bit 4): a higher slave request interrupts a
+     * slave in service; a lower master request still waits for the slave's EOI. */
+    for (int sfnm = 0; sfnm < 2; sfnm++) {
+        outb(&b, 0x20, 0x11);
+        outb(&b, 0x21, 0x08);
+        outb(&b, 0x21, 0x04);
+        outb(&b, 0x21, sfnm ? 0x11 : 0x01);
+        outb(&b, 0x21, 0x00);
+        pulse(10);
+        CHECK(pic_intr_ack(pic) == 0x72, "IRQ10 in service (sfnm %d)", sfnm);
+        pulse(9);
+        CHECK(intr_level == sfnm, "higher slave IRQ9 during IRQ10: %s (sfnm %d)",
+              sfnm ? "taken" : "blocked", sfnm);
+        if (sfnm) {
+            CHECK(pic_intr_ack(pic) == 0x71, "IRQ9 nested in IRQ10");
+            pulse(5);
+            CHECK(intr_level == 0, "SFNM: lower master IRQ5 still blocked by IR2 in service");
+            pulse(1);
+            CHECK(intr_level == 1 && pic_intr_ack(pic) == 0x09, "higher master IRQ1 taken");
+            outb(&b, 0x20, 0x20);
+            outb(&b, 0xa0, 0x20); /* IRQ9 */
+            outb(&b, 0xa0, 0x20); /* IRQ10 */
+            outb(&b, 0x20, 0x20); /* IR2 */
+            CHECK(intr_level == 1 && pic_intr_ack(pic) == 0x0d, "IRQ5 after the slave's EOI");
+            outb(&b, 0x20, 0x20);
+        } else {
+            outb(&b, 0xa0, 0x20);
+            outb(&b, 0x20, 0x20);
+            CHECK(pic_intr_ack(pic) == 0x71, "IRQ9 after IRQ10's EOI");
+            outb(&b, 0xa0, 0x20);
+            outb(&b, 0x20, 0x20);
+        }
+        CHECK(intr_level == 0, "idle after the SFNM case %d", sfnm);
+    }
+
+    /* ICW1 LTIM: every master input level triggered; an input already high at ICW1 is a
+     * request at once, while an edge input already high needs a new edge. */
+    raise(4);
+    CHECK(pic_intr_ack(pic) == 0x0c, "edge IRQ4");
+    outb(&b, 0x20, 0x20);
+    outb(&b, 0x20, 0x19); /* ICW1: level, cascade, ICW4 */
+    outb(&b, 0x21, 0x08);
+    outb(&b, 0x21, 0x04);
+    outb(&b, 0x21, 0x01);
+    CHECK(intr_level == 1, "LTIM: the high IRQ4 input requests at once");
+    CHECK(pic_intr_ack(pic) == 0x0c, "level IRQ4");
+    outb(&b, 0x20, 0x20);
+    CHECK(intr_level == 1, "still high: requested again after EOI");
+    lower(4);
+    CHECK(intr_level == 0, "LTIM: request drops with the input");
+    raise(4);
+    outb(&b, 0x20, 0x11); /* back to edge with the input high */
+    outb(&b, 0x21, 0x08);
+    outb(&b, 0x21, 0x04);
+    outb(&b, 0x21, 0x01);
+    CHECK(intr_level == 0, "edge mode after ICW1: a high input is no new request");
+    lower(4);
+    pulse(4);
+    CHECK(intr_level == 1 && pic_intr_ack(pic) == 0x0c, "a new edge is");
+    outb(&b, 0x20, 0x20);
+
+    /* Single mode (ICW1 SNGL): no ICW3, the next data byte after ICW4 is OCW1. */
+    outb(&b, 0x20, 0x13);
+    outb(&b, 0x21, 0x20);
+    outb(&b, 0x21, 0x01);
+    outb(&b, 0x21, 0xa5);
+    CHECK(inb(&b, 0x21) == 0xa5, "single mode: ICW2, ICW4, then IMR 0xa5, got %#x",
+          inb(&b, 0x21));
+    pulse(3);
+    CHECK(pic_intr_ack(pic) == 0x23, "single mode vector base 0x20");
+    outb(&b, 0x20, 0x20);
+    pic_init_pair(0x01);
+
+    /* Rotate in automatic EOI mode: each acknowledged IR becomes the lowest. */
+    pic_init_pair(0x03);
+    outb(&b, 0x20, 0x80); /* set rotate in AEOI */
+    pulse(1);
+    CHECK(pic_intr_ack(pic) == 0x09, "AEOI rotate: IRQ1");
+    pulse(0);
+    pulse(3);
+    CHECK(pic_intr_ack(pic) == 0x0b, "IRQ3 before IRQ0 once IR1 is lowest");
+    CHECK(pic_intr_ack(pic) == 0x08, "then IRQ0");
+    outb(&b, 0x20, 0x00); /* clear rotate in AEOI */
+    pic_init_pair(0x01);
 
     /* Automatic EOI: nothing stays in service. */
     pic_init_pair(0x03);
