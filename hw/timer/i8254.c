@@ -7,9 +7,15 @@
  * (or its gate triggered) and derives its counter and OUT from the ticks elapsed since.
  * Channel 0's OUT drives IRQ0; a timer fires at each of its transitions.
  *
- * Simplifications (documented deviations): a new count in modes 2/3 takes effect at once
- * rather than at the end of the current period; mode 1/5 counts wait for a gate rising
- * edge (never happens on channels 0/1, whose gates are tied high, as on a real PC).
+ * A count written while counting takes effect as the datasheet says: at once in modes 0
+ * and 4; at the next trigger in modes 1 and 5; at the end of the current period in mode
+ * 2 and of the current half-cycle in mode 3 (or at a gate trigger before then).
+ *
+ * Simplifications (documented deviations): the counting element is loaded at once rather
+ * than on the next CLK edge (OUT of mode 0 rises N ticks after the count is written, not
+ * N + 1); in mode 3 an odd count is seen as counting down from N rather than N - 1.
+ * Mode 1/5 counts wait for a gate rising edge (never happens on channels 0/1, whose gates
+ * are tied high, as on a real PC).
  */
 #include "hw/devices.h"
 #include "util/log.h"
@@ -34,6 +40,9 @@ typedef struct PITChannel {
     bool gate;
     bool loaded;           /* a count has been written since the control word */
     bool waiting_trigger;  /* modes 1/5: loaded, waiting for a gate rising edge */
+    uint32_t next_count;   /* modes 1/2/3/5: count written while counting, 0 if none */
+    int64_t next_tick;     /* modes 2/3: tick (since load_time) where next_count starts */
+    bool next_low;         /* mode 3: next_count starts with the low half (at mid-period) */
 } PITChannel;
 
 typedef struct PITState {
@@ -73,12 +82,30 @@ static bool pit_running(PITChannel *c)
     return c->loaded && !c->waiting_trigger;
 }
 
+/* Modes 2/3: once the counter reaches the end of the period (or half-cycle) in which a new
+ * count was written, continue from the new count as of that tick. */
+static void pit_apply_next_count(PITChannel *c, int64_t now)
+{
+    int64_t start;
+
+    if (!c->next_count || (c->mode != 2 && c->mode != 3) || !pit_running(c) ||
+        c->frozen_ticks >= 0 || pit_ticks(c, now) < c->next_tick) {
+        return;
+    }
+    start = c->load_time + ticks_to_ns(c->next_tick);
+    c->count = c->next_count;
+    c->next_count = 0;
+    /* Starting in the low half: as if the new period had begun its high half before. */
+    c->load_time = c->next_low ? start - ticks_to_ns((c->count + 1) >> 1) : start;
+}
+
 /* Current counter value (binary). */
 static uint32_t pit_get_count(PITChannel *c, int64_t now)
 {
     int64_t d;
     uint32_t modulus = c->bcd ? 10000 : 0x10000;
 
+    pit_apply_next_count(c, now);
     if (!pit_running(c)) {
         return c->count % modulus;
     }
@@ -97,6 +124,7 @@ static bool pit_out_at(PITChannel *c, int64_t now)
 {
     int64_t d;
 
+    pit_apply_next_count(c, now);
     if (!c->loaded) {
         return c->mode != 0; /* mode 0 OUT goes low at the control word */
     }
@@ -125,6 +153,7 @@ static int64_t pit_next_transition(PITChannel *c, int64_t now)
 {
     int64_t d, base, next;
 
+    pit_apply_next_count(c, now);
     if (!pit_running(c) || c->frozen_ticks >= 0 ||
         ((c->mode == 2 || c->mode == 3) && !c->gate)) {
         return VCLOCK_NEVER;
@@ -216,6 +245,26 @@ static void pit_load_count(PITState *s, int n, uint32_t val)
                         c->mode);
         val = 2;
     }
+    if (pit_running(c) && (c->mode == 1 || c->mode == 5)) {
+        c->next_count = val; /* used by the next trigger; this one-shot runs on */
+        return;
+    }
+    if (pit_running(c) && (c->mode == 2 || c->mode == 3) && c->frozen_ticks < 0) {
+        int64_t now = vclock_ns(), d, base, half;
+
+        pit_apply_next_count(c, now);
+        d = pit_ticks(c, now);
+        base = d - d % c->count;
+        half = (c->count + 1) >> 1;
+        c->next_low = c->mode == 3 && d - base < half;
+        c->next_tick = c->next_low ? base + half : base + c->count;
+        c->next_count = val;
+        if (n == 0) {
+            pit_update_irq(s);
+        }
+        return;
+    }
+    c->next_count = 0;
     c->count = val;
     c->loaded = true;
     c->frozen_ticks = -1;
@@ -256,8 +305,11 @@ static void pit_latch_count(PITChannel *c)
 static void pit_latch_status(PITChannel *c)
 {
     if (!c->status_latched) {
-        c->status = (uint8_t)((pit_out_at(c, vclock_ns()) ? 0x80 : 0) |
-                              (c->loaded && !c->waiting_trigger ? 0 : 0x40) |
+        bool out = pit_out_at(c, vclock_ns()); /* first: it may take up a pending count */
+
+        /* Null count: a count written has not reached the counting element yet. */
+        c->status = (uint8_t)((out ? 0x80 : 0) |
+                              (c->loaded && !c->waiting_trigger && !c->next_count ? 0 : 0x40) |
                               (c->rw_mode << 4) | (c->mode << 1) | (c->bcd ? 1 : 0));
         c->status_latched = true;
     }
@@ -352,6 +404,7 @@ static void pit_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
         c->bcd = val & 1;
         c->loaded = false;
         c->waiting_trigger = false;
+        c->next_count = 0;
         c->frozen_ticks = -1;
         c->count_latched = 0;
         if (n == 0) {
@@ -414,14 +467,22 @@ void pit_set_gate(struct PITState *s, int channel, bool level)
         } else if (c->loaded) {
             c->frozen_ticks = -1;
             c->load_time = now;
+            if (c->next_count) {
+                c->count = c->next_count;
+                c->next_count = 0;
+            }
         }
         break;
     case 1:
     case 5:
-        /* A rising edge (re)starts the count. */
+        /* A rising edge (re)starts the count, with a count written since if any. */
         if (level && c->loaded) {
             c->load_time = now;
             c->waiting_trigger = false;
+            if (c->next_count) {
+                c->count = c->next_count;
+                c->next_count = 0;
+            }
         }
         break;
     }
@@ -540,6 +601,9 @@ static const VMStateField pit_channel_fields[] = {
     VMS_BOOL(PITChannel, gate),
     VMS_BOOL(PITChannel, loaded),
     VMS_BOOL(PITChannel, waiting_trigger),
+    VMS_U32(PITChannel, next_count),
+    VMS_I64(PITChannel, next_tick),
+    VMS_BOOL(PITChannel, next_low),
     VMS_END,
 };
 
@@ -564,7 +628,9 @@ static int pit_post_load(void *opaque)
     for (int i = 0; i < 3; i++) {
         PITChannel *c = &s->ch[i];
 
-        if (c->count == 0 || c->count > 0x10000 || c->mode > 5 || c->rw_mode > 3) {
+        if (c->count == 0 || c->count > 0x10000 || c->next_count > 0x10000 || c->mode > 5 ||
+            c->rw_mode > 3 ||
+            ((c->mode == 2 || c->mode == 3) && (c->count < 2 || c->next_count == 1))) {
             return -1;
         }
     }
@@ -575,7 +641,7 @@ static int pit_post_load(void *opaque)
 
 static const VMStateDesc pit_vmsd = {
     .name = "i8254",
-    .version = 1,
+    .version = 2, /* 2: counts written while counting (next_count) */
     .fields = pit_fields,
     .post_load = pit_post_load,
 };
