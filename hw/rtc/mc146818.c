@@ -6,7 +6,9 @@
  * seconds is time_base_sec + (vclock - time_base_ns) / 1 s; the time registers are
  * computed from it when read. While stopped, the registers hold the time and are parsed
  * back into time_base_sec when the clock starts again. Nothing reads the host clock: the
- * start date is Board.rtc_base_epoch (from -rtc base=).
+ * start date is Board.rtc_base_epoch (from -rtc base=). The periodic interrupt comes from
+ * the divider chain alone: it keeps its rate and phase while SET stops the updates, and
+ * restarts when the divider leaves reset (DV = 11x -> 010).
  *
  * Deviations: the square-wave output and daylight-saving bit are not emulated (logged);
  * the day-of-week register is recomputed from the date.
@@ -56,7 +58,8 @@ typedef struct RTCState {
     bool nmi_disabled;
     int64_t time_base_sec; /* RTC time (seconds since 1970) at virtual time time_base_ns */
     int64_t time_base_ns;
-    int64_t last_c_read_ns; /* for flags raised while their interrupt is disabled */
+    int64_t div_base_ns;    /* virtual time the divider chain last left reset (periodic phase) */
+    int64_t last_c_read_ns; /* flags are collected up to here; later events are pending */
     uint8_t irq_level;
 } RTCState;
 
@@ -127,9 +130,14 @@ static unsigned rtc_hour_from_reg(RTCState *s, uint8_t v)
     return (v & 0x80) ? h + 12 : h;
 }
 
+static bool rtc_divider_running(RTCState *s)
+{
+    return ((s->cmos[RTC_REG_A] >> 4) & 7) == 2;
+}
+
 static bool rtc_running(RTCState *s)
 {
-    return !(s->cmos[RTC_REG_B] & REG_B_SET) && ((s->cmos[RTC_REG_A] >> 4) & 7) == 2;
+    return !(s->cmos[RTC_REG_B] & REG_B_SET) && rtc_divider_running(s);
 }
 
 static int64_t rtc_now_sec(RTCState *s, int64_t now_ns)
@@ -222,13 +230,13 @@ static void rtc_collect_flags(RTCState *s, int64_t from_ns, int64_t to_ns)
 {
     int64_t period = rtc_periodic_ns(s);
 
-    if (!rtc_running(s) || to_ns <= from_ns) {
+    if (!rtc_divider_running(s) || to_ns <= from_ns) {
         return;
     }
-    if (period > 0 && (to_ns - s->time_base_ns) / period != (from_ns - s->time_base_ns) / period) {
+    if (period > 0 && (to_ns - s->div_base_ns) / period != (from_ns - s->div_base_ns) / period) {
         s->cmos[RTC_REG_C] |= REG_C_PF;
     }
-    if (rtc_now_sec(s, to_ns) != rtc_now_sec(s, from_ns)) {
+    if (rtc_running(s) && rtc_now_sec(s, to_ns) != rtc_now_sec(s, from_ns)) {
         s->cmos[RTC_REG_C] |= REG_C_UF;
         /* The alarm is checked at every update; look at the most recent ones. */
         for (int64_t t = rtc_now_sec(s, to_ns), n = 0; t > rtc_now_sec(s, from_ns) && n < 86400;
@@ -248,10 +256,10 @@ static void rtc_schedule(RTCState *s)
     uint8_t b = s->cmos[RTC_REG_B];
     int64_t period = rtc_periodic_ns(s);
 
+    if ((b & REG_B_PIE) && period > 0 && rtc_divider_running(s)) {
+        next = s->div_base_ns + ((now - s->div_base_ns) / period + 1) * period;
+    }
     if (rtc_running(s)) {
-        if ((b & REG_B_PIE) && period > 0) {
-            next = s->time_base_ns + ((now - s->time_base_ns) / period + 1) * period;
-        }
         if (b & (REG_B_UIE | REG_B_AIE)) {
             int64_t sec = s->time_base_ns + ((now - s->time_base_ns) / NS_PER_SEC + 1) * NS_PER_SEC;
 
@@ -276,13 +284,21 @@ static void rtc_timer_cb(void *opaque)
     rtc_schedule(s);
 }
 
-/* The clock (re)starts: take the time from the registers. */
+/*
+ * The clock (re)starts: take the time from the registers. Updates come at the divider
+ * chain's one-second ticks, the first 500 ms after the divider leaves reset; SET and time
+ * writes do not move that phase.
+ */
 static void rtc_start(RTCState *s, int64_t now, bool divider_release)
 {
+    int64_t since;
+
+    if (divider_release) {
+        s->div_base_ns = now;
+    }
+    since = ((now - s->div_base_ns + NS_PER_SEC / 2) % NS_PER_SEC + NS_PER_SEC) % NS_PER_SEC;
     s->time_base_sec = rtc_parse_time(s);
-    /* After a divider reset the first update comes 500 ms later; after SET, 1 s later. */
-    s->time_base_ns = divider_release ? now - NS_PER_SEC / 2 : now;
-    s->last_c_read_ns = now;
+    s->time_base_ns = now - since;
 }
 
 static uint8_t rtc_read_reg(RTCState *s, unsigned idx)
@@ -334,6 +350,12 @@ static void rtc_write_reg(RTCState *s, unsigned idx, uint8_t val)
 {
     int64_t now = vclock_ns();
     bool was_running = rtc_running(s);
+
+    if (idx <= RTC_REG_B || idx == RTC_CENTURY) {
+        /* Events up to now happened under the old settings: keep their flags. */
+        rtc_collect_flags(s, s->last_c_read_ns, now);
+        s->last_c_read_ns = now;
+    }
 
     switch (idx) {
     case RTC_SECONDS:
@@ -525,7 +547,8 @@ static void *rtc_init(Board *b, int instance)
     s->timer = timer_new(rtc_timer_cb, s);
     io_register(b->io, 0x70, 2, &rtc_ops, s);
     rtc_init_cmos(s);
-    rtc_start(s, vclock_ns(), false);
+    rtc_start(s, vclock_ns(), true);
+    s->last_c_read_ns = vclock_ns();
     return s;
 }
 
@@ -568,6 +591,7 @@ static const VMStateField rtc_fields[] = {
     VMS_BOOL(RTCState, nmi_disabled),
     VMS_I64(RTCState, time_base_sec),
     VMS_I64(RTCState, time_base_ns),
+    VMS_I64(RTCState, div_base_ns),
     VMS_I64(RTCState, last_c_read_ns),
     VMS_TIMER(RTCState, timer),
     VMS_END,
@@ -585,7 +609,7 @@ static int rtc_post_load(void *opaque)
 
 static const VMStateDesc rtc_vmsd = {
     .name = "mc146818",
-    .version = 1,
+    .version = 2, /* 2: div_base_ns */
     .fields = rtc_fields,
     .post_load = rtc_post_load,
 };

@@ -1,8 +1,10 @@
 /*
  * MC146818 RTC against the virtual clock (in the spirit of QEMU's rtc-test): BCD and
  * binary time registers from the -rtc base, 12/24-hour mode, setting the time with SET,
- * the once-per-second update, UIP, the periodic interrupt rate, the update and alarm
- * interrupts on IRQ8, and the CMOS contents firmware reads.
+ * the once-per-second update, UIP, the periodic interrupt rate (also while SET), the update
+ * and alarm interrupts on IRQ8 (don't-care and exact), flags kept across time writes, the
+ * divider reset and release, leap years and the century, 12-hour midnight and noon, reset,
+ * save/restore, and the CMOS contents firmware reads.
  */
 #include "hw-test.h"
 
@@ -140,6 +142,146 @@ int main(void)
     CHECK(rises == 1, "alarm once per minute, got %d", rises);
     cmos_set(0x0b, 0x02);
     rec.on_rise = NULL;
+
+    /* The periodic interrupt comes from the divider: it goes on while SET stops updates. */
+    rec.on_rise = ack_irq8;
+    cmos_set(0x0a, 0x26);
+    cmos_set(0x0b, 0x80 | 0x40 | 0x02);
+    rises = rec.rises[8];
+    clock_step(NS_PER_SEC);
+    rises = rec.rises[8] - rises;
+    CHECK(rises >= 1023 && rises <= 1025, "1024 Hz periodic while SET, got %d", rises);
+    cmos_set(0x0b, 0x02);
+    rec.on_rise = NULL;
+
+    /* A flag raised before a time write is still there after it. */
+    cmos_set(0x0a, 0x2f); /* 2 Hz */
+    (void)cmos(0x0c);
+    clock_step(600 * 1000000LL);
+    cmos_set(0x00, 0x10);
+    CHECK(cmos(0x0c) & 0x40, "PF of an event before a seconds write survives it");
+
+    /* Divider reset (DV = 11x) stops time and the periodic flag; the first update comes
+     * 500 ms after the release. */
+    cmos_set(0x0a, 0x76);
+    {
+        uint8_t sec = cmos(0x00);
+        int64_t t0;
+
+        (void)cmos(0x0c);
+        clock_step(5 * NS_PER_SEC);
+        CHECK(cmos(0x00) == sec, "divider in reset: time stopped");
+        CHECK(cmos(0x0c) == 0x00, "divider in reset: no flags");
+        cmos_set(0x0a, 0x26);
+        t0 = vclock_ns();
+        clock_step(499 * 1000000LL);
+        CHECK(cmos(0x00) == sec, "no update in the first 499 ms after the release");
+        clock_step(t0 + 501 * 1000000LL - vclock_ns());
+        CHECK(cmos(0x00) == (uint8_t)(((sec >> 4) * 10 + (sec & 15) + 1) % 60 / 10 * 16 +
+                                      ((sec >> 4) * 10 + (sec & 15) + 1) % 10),
+              "the first update 500 ms after the release: %02x after %02x", cmos(0x00), sec);
+    }
+
+    /* Alarm on an exact time, BCD 24 h. */
+    cmos_set(0x0b, 0x80 | 0x02);
+    cmos_set(0x04, 0x10);
+    cmos_set(0x02, 0x00);
+    cmos_set(0x00, 0x00);
+    cmos_set(0x05, 0x10);
+    cmos_set(0x03, 0x00);
+    cmos_set(0x01, 0x05);
+    (void)cmos(0x0c);
+    rec.on_rise = ack_irq8;
+    {
+        int64_t t0;
+
+        cmos_set(0x0b, 0x20 | 0x02);
+        t0 = vclock_ns();
+        rises = rec.rises[8];
+        clock_step(4 * NS_PER_SEC - 1);
+        CHECK(rec.rises[8] == rises, "no alarm before 10:00:05 (%02x)", cmos(0x00));
+        clock_step(t0 + 5 * NS_PER_SEC - vclock_ns());
+        CHECK(rec.rises[8] == rises + 1, "alarm at 10:00:05");
+        clock_step(120 * NS_PER_SEC);
+        CHECK(rec.rises[8] == rises + 1, "an exact alarm does not repeat every minute");
+    }
+    rec.on_rise = NULL;
+    cmos_set(0x0b, 0x02);
+
+    /* Calendar: leap days, century rollover, 12-hour midnight and noon. */
+    {
+        static const struct {
+            uint8_t set[7];    /* century, year, month, day, hour, min, sec (BCD) */
+            uint8_t expect[5]; /* century, year, month, day, day of week */
+            const char *what;
+        } cal[] = {
+            {{0x20, 0x24, 0x02, 0x28, 0x23, 0x59, 0x59}, {0x20, 0x24, 0x02, 0x29, 5}, "2024 leap"},
+            {{0x20, 0x23, 0x02, 0x28, 0x23, 0x59, 0x59}, {0x20, 0x23, 0x03, 0x01, 4}, "2023"},
+            {{0x20, 0x99, 0x12, 0x31, 0x23, 0x59, 0x59}, {0x21, 0x00, 0x01, 0x01, 6}, "century"},
+            {{0x21, 0x00, 0x02, 0x28, 0x23, 0x59, 0x59}, {0x21, 0x00, 0x03, 0x01, 2}, "2100"},
+            {{0x20, 0x00, 0x02, 0x28, 0x23, 0x59, 0x59}, {0x20, 0x00, 0x02, 0x29, 3}, "2000"},
+        };
+
+        for (size_t i = 0; i < sizeof(cal) / sizeof(cal[0]); i++) {
+            static const uint8_t regs[7] = {0x32, 0x09, 0x08, 0x07, 0x04, 0x02, 0x00};
+
+            cmos_set(0x0b, 0x80 | 0x02);
+            for (int r = 0; r < 7; r++) {
+                cmos_set(regs[r], cal[i].set[r]);
+            }
+            cmos_set(0x0b, 0x02);
+            clock_step(NS_PER_SEC + 1);
+            CHECK(cmos(0x32) == cal[i].expect[0] && cmos(0x09) == cal[i].expect[1] &&
+                      cmos(0x08) == cal[i].expect[2] && cmos(0x07) == cal[i].expect[3] &&
+                      cmos(0x06) == cal[i].expect[4] && cmos(0x04) == 0x00 && cmos(0x00) == 0x00,
+                  "%s: %02x%02x-%02x-%02x dow %u %02x:%02x:%02x", cal[i].what, cmos(0x32),
+                  cmos(0x09), cmos(0x08), cmos(0x07), cmos(0x06), cmos(0x04), cmos(0x02),
+                  cmos(0x00));
+        }
+    }
+    cmos_set(0x0b, 0x80); /* 12 h BCD: 12:59:59 AM, then 11:59:59 AM */
+    cmos_set(0x04, 0x12);
+    cmos_set(0x02, 0x59);
+    cmos_set(0x00, 0x59);
+    cmos_set(0x0b, 0x00);
+    clock_step(NS_PER_SEC + 1);
+    CHECK(cmos(0x04) == 0x01, "12:59:59 AM -> 1 AM: %02x", cmos(0x04));
+    cmos_set(0x0b, 0x80);
+    cmos_set(0x04, 0x11);
+    cmos_set(0x02, 0x59);
+    cmos_set(0x00, 0x59);
+    cmos_set(0x0b, 0x00);
+    clock_step(NS_PER_SEC + 1);
+    CHECK(cmos(0x04) == 0x92, "11:59:59 AM -> 12 PM: %02x", cmos(0x04));
+    cmos_set(0x0b, 0x02);
+    CHECK(cmos(0x04) == 0x12, "12 PM is 12 in 24 h mode: %02x", cmos(0x04));
+
+    /* Reset clears the interrupt enables and flags, not the time. */
+    cmos_set(0x0a, 0x26);
+    cmos_set(0x0b, 0x02 | 0x40 | 0x10);
+    clock_step(10 * 1000000LL);
+    CHECK(rec.level[8] == 1, "IRQ8 asserted before the reset");
+    {
+        uint8_t min = cmos(0x02);
+
+        board_reset(&b);
+        CHECK(cmos(0x0b) == 0x02, "reset clears PIE/AIE/UIE: %02x", cmos(0x0b));
+        CHECK(rec.level[8] == 0 && cmos(0x0c) == 0x00, "reset clears IRQF and the flags");
+        CHECK(cmos(0x02) == min && cmos(0x04) == 0x12, "reset keeps the time");
+    }
+
+    /* Save and restore. */
+    {
+        ByteBuf buf = {0};
+
+        board_save(&b, &buf);
+        cmos_set(0x0b, 0x82);
+        cmos_set(0x04, 0x03);
+        cmos_set(0x0b, 0x02);
+        CHECK(board_load(&b, buf.data, buf.len), "RTC state loads");
+        CHECK(cmos(0x04) == 0x12, "hour restored: %02x", cmos(0x04));
+        bytebuf_free(&buf);
+    }
 
     /* CMOS contents for the firmware. */
     CHECK(cmos(0x15) == 0x80 && cmos(0x16) == 0x02, "base memory 640 KiB");
