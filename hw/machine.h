@@ -26,7 +26,10 @@ typedef struct DriveConfig {
 } DriveConfig;
 
 typedef enum DisplayKind { DISPLAY_DEFAULT, DISPLAY_NONE, DISPLAY_SDL, DISPLAY_CURSES } DisplayKind;
-typedef enum RtcBase { RTC_BASE_UTC, RTC_BASE_LOCALTIME, RTC_BASE_DATE } RtcBase;
+/* RTC_BASE_DEFAULT: the host's UTC date, except under -icount, where the RTC starts at
+ * RTC_ICOUNT_EPOCH so that nothing the guest sees depends on when it was started. */
+typedef enum RtcBase { RTC_BASE_DEFAULT, RTC_BASE_UTC, RTC_BASE_LOCALTIME, RTC_BASE_DATE } RtcBase;
+#define RTC_ICOUNT_EPOCH 1577836800 /* 2020-01-01T00:00:00 UTC */
 typedef enum AccelKind { ACCEL_INTERP, ACCEL_JIT } AccelKind;
 
 typedef struct MachineConfig {

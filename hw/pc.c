@@ -434,6 +434,11 @@ static int64_t pc_rtc_base(const MachineConfig *cfg)
         now = time(NULL);
         localtime_r(&now, &tm);
         return (int64_t)now + tm.tm_gmtoff;
+    case RTC_BASE_DEFAULT:
+        if (cfg->icount_shift >= 0) {
+            return RTC_ICOUNT_EPOCH;
+        }
+        return (int64_t)time(NULL);
     default:
         return (int64_t)time(NULL);
     }

@@ -225,7 +225,7 @@ static void parse_rtc(const char *arg)
         if (!strcmp(kv[i].key, "base")) {
             struct tm tm = {0};
             if (!strcmp(v, "utc")) {
-                cfg.rtc_base = RTC_BASE_UTC;
+                cfg.rtc_base = RTC_BASE_DEFAULT;
             } else if (!strcmp(v, "localtime")) {
                 cfg.rtc_base = RTC_BASE_LOCALTIME;
             } else if (sscanf(v, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
@@ -364,7 +364,7 @@ static const OptionDesc options[] = {
     {OPT_DFILE, "D", "FILE", "write the -d log to FILE instead of stderr"},
     {OPT_ACCEL, "accel", "TYPE", "interp (the reference interpreter) or jit"},
     {OPT_ICOUNT, "icount", "shift=N", "deterministic virtual clock: 2^N ns per instruction"},
-    {OPT_RTC, "rtc", "base=B", "RTC start: base=utc|localtime|YYYY-MM-DDTHH:MM:SS"},
+    {OPT_RTC, "rtc", "base=B", "RTC start: utc (default), localtime, YYYY-MM-DDTHH:MM:SS; -icount: 2020-01-01"},
     {OPT_NO_REBOOT, "no-reboot", NULL, "exit instead of rebooting (triple fault, reset)"},
     {OPT_NO_SHUTDOWN, "no-shutdown", NULL, "stop instead of exiting when the guest powers off"},
     {OPT_MONITOR, "monitor", "DEV", "human monitor on DEV, e.g. stdio, tcp::4444,server"},
@@ -620,7 +620,7 @@ int main(int argc, char **argv)
     cfg.ram_size = 128ull * 1024 * 1024;
     cfg.smp = 1;
     cfg.icount_shift = -1;
-    cfg.rtc_base = RTC_BASE_UTC;
+    cfg.rtc_base = RTC_BASE_DEFAULT;
     snprintf(cfg.boot_order, sizeof(cfg.boot_order), "cad");
     cfg.display = DISPLAY_DEFAULT;
 
