@@ -171,12 +171,18 @@ static uint32_t lapic_ppr(const LAPIC *l)
     return (l->tpr & 0xf0) >= isr_class ? l->tpr : isr_class;
 }
 
+/* Arbitration priority (SDM 10.8.3.1): TPR if its class is >= the highest requested and >
+ * the highest in service, else the highest of the three classes. */
 static uint32_t lapic_apr(const LAPIC *l)
 {
-    int isrv = reg256_highest(l->isr), irrv = reg256_highest(l->irr);
-    uint32_t hi = (uint32_t)MAX(MAX(isrv, irrv), 0) & 0xf0;
+    uint32_t isr_class = (uint32_t)MAX(reg256_highest(l->isr), 0) & 0xf0;
+    uint32_t irr_class = (uint32_t)MAX(reg256_highest(l->irr), 0) & 0xf0;
+    uint32_t tpr_class = l->tpr & 0xf0u;
 
-    return (l->tpr & 0xf0) >= hi ? l->tpr : hi;
+    if (tpr_class >= irr_class && tpr_class > isr_class) {
+        return l->tpr;
+    }
+    return MAX(tpr_class, MAX(isr_class, irr_class));
 }
 
 /* The ExtINT source the APIC passes to the CPU: LINT0 in ExtINT mode, or a message. */
@@ -621,11 +627,20 @@ static void lapic_eoi(LAPIC *l)
         return;
     }
     reg256_clear(l->isr, v);
+    /* The TMR bit stays: it follows the acceptance of the next interrupt of the vector. */
     if (reg256_test(l->tmr, v)) {
-        reg256_clear(l->tmr, v);
         for (int i = LVT_LINT0; i <= LVT_LINT1; i++) {
-            if ((l->lvt[i] & LVT_REMOTE_IRR) && (uint8_t)l->lvt[i] == v) {
-                l->lvt[i] &= ~LVT_REMOTE_IRR;
+            uint32_t lvt = l->lvt[i];
+
+            if (!(lvt & LVT_REMOTE_IRR) || (uint8_t)lvt != v) {
+                continue;
+            }
+            l->lvt[i] &= ~LVT_REMOTE_IRR;
+            /* A level input still asserted interrupts again. */
+            if (l->lint_level[i - LVT_LINT0] && !(lvt & LVT_MASKED) &&
+                ((lvt >> 8) & 7) == APIC_DM_FIXED && (lvt & LVT_LEVEL)) {
+                l->lvt[i] |= LVT_REMOTE_IRR;
+                lapic_accept(l, (uint8_t)lvt, true, false);
             }
         }
         if (s->eoi_listener) {
@@ -858,6 +873,12 @@ static void lapic_write_lvt(LAPIC *l, int idx, uint32_t val)
         lapic_timer_arm(l);
     }
     if (idx == LVT_LINT0 || idx == LVT_LINT1) {
+        /* Unmasking a level-triggered fixed LINT whose input is high delivers it. */
+        if (!(val & (LVT_MASKED | LVT_REMOTE_IRR)) && (val & LVT_LEVEL) &&
+            ((val >> 8) & 7) == APIC_DM_FIXED && l->lint_level[idx - LVT_LINT0]) {
+            l->lvt[idx] |= LVT_REMOTE_IRR;
+            lapic_accept(l, (uint8_t)val, true, false);
+        }
         lapic_update(l);
     }
 }

@@ -4,7 +4,10 @@
  * between the two local APICs (fixed physical and logical, INIT, Start-Up, NMI, illegal
  * vector and ESR), I/O APIC edge and level redirection with remote IRR and EOI broadcast,
  * masking and the IRQ0 -> pin 2 override, and the HPET main counter, legacy replacement
- * timer 0 (one-shot and periodic) and a level-triggered timer on an I/O APIC pin.
+ * timer 0 (one-shot and periodic) and a level-triggered timer on an I/O APIC pin; then the
+ * TSC-deadline timer, the divider change, APR, LINT1 NMI and level-triggered LINT with
+ * remote IRR, TMR after EOI, the error LVT and ESR, lowest priority, the all-including-self
+ * shorthand, software disable, and IA32_APIC_BASE relocation and hardware disable.
  */
 #include "hw-test.h"
 #include "hw/intc/apic.h"
@@ -329,6 +332,342 @@ static void test_hpet(void)
     CHECK(hpet_read(0x0f0) == c0, "halted counter does not move");
 }
 
+static void test_ioapic_more(void)
+{
+    struct IOAPICState *io = board_find_device(&b, ioapic_device.name, 0);
+
+    /* Pin 0 in ExtINT mode: the CPU's INTA goes to the 8259. */
+    ioapic_write(0x10 + 1, 0);
+    ioapic_write(0x10, APIC_DM_EXTINT << 8);
+    ioapic_set_gsi(io, 0, 1);
+    CHECK(intr[0] && take(0) == 0x08, "ExtINT through pin 0: the 8259 answers the INTA");
+    ioapic_set_gsi(io, 0, 0);
+    ioapic_write(0x10, 0x10000);
+    /* NMI delivery mode. */
+    events[1][APIC_EV_NMI] = 0;
+    ioapic_write(0x10 + 2 * 5 + 1, 1u << 24);
+    ioapic_write(0x10 + 2 * 5, APIC_DM_NMI << 8);
+    irq_raise(&b.isa_irq[5]);
+    irq_lower(&b.isa_irq[5]);
+    CHECK(events[1][APIC_EV_NMI] == 1 && !intr[1], "pin 5 in NMI mode: an NMI to cpu 1");
+    ioapic_write(0x10 + 2 * 5, 0x10000);
+    /* Logical destination (cpu 1's logical ID is 0x02, flat). */
+    ioapic_write(0x10 + 2 * 6 + 1, 0x02u << 24);
+    ioapic_write(0x10 + 2 * 6, (1u << 11) | 0x46);
+    irq_raise(&b.isa_irq[6]);
+    irq_lower(&b.isa_irq[6]);
+    CHECK(intr[1] && !intr[0] && take(1) == 0x46, "logical destination 0x02: cpu 1");
+    eoi(1);
+    /* An edge arriving while the pin is masked is lost. */
+    ioapic_write(0x10 + 2 * 6, (1u << 16) | (1u << 11) | 0x46);
+    irq_raise(&b.isa_irq[6]);
+    irq_lower(&b.isa_irq[6]);
+    ioapic_write(0x10 + 2 * 6, (1u << 11) | 0x46);
+    CHECK(!intr[1] && !intr[0], "a masked edge is not delivered on unmask");
+    /* Remote IRR and delivery status are read-only; the ID register keeps 4 bits. */
+    ioapic_write(0x10 + 2 * 6, (1u << 14) | (1u << 12) | (1u << 15) | (1u << 16) | 0x46);
+    CHECK((ioapic_read(0x10 + 2 * 6) & ((1u << 14) | (1u << 12))) == 0,
+          "remote IRR and delivery status not writable");
+    ioapic_write(0, 0xff000000u);
+    CHECK(ioapic_read(0) == 0x0f000000u, "I/O APIC ID is 4 bits: 0x%x", ioapic_read(0));
+    ioapic_write(0, (uint32_t)IOAPIC_ID(2) << 24);
+    /* Save and restore of the redirection table. */
+    {
+        ByteBuf st = {0};
+        size_t pos = 0;
+
+        ioapic_write(0x10 + 2 * 7, 0x10047);
+        vmstate_save(ioapic_device.vmsd, io, &st);
+        ioapic_write(0x10 + 2 * 7, 0x10000);
+        CHECK(vmstate_load(ioapic_device.vmsd, io, st.data, st.len, &pos) &&
+                  ioapic_read(0x10 + 2 * 7) == 0x10047,
+              "redirection entry restored");
+        bytebuf_free(&st);
+    }
+}
+
+static uint32_t hpet_read32(uint32_t reg)
+{
+    return (uint32_t)mem_read(b.mem, HPET_BASE + reg, 4);
+}
+
+static void hpet_write32(uint32_t reg, uint32_t v)
+{
+    mem_write(b.mem, HPET_BASE + reg, v, 4);
+}
+
+static void test_hpet_more(void)
+{
+    uint64_t c;
+
+    /* Linux's periodic set-up in 32-bit accesses: SETVAL with the first comparator, then
+     * the period. */
+    hpet_write32(0x010, 0);
+    hpet_write32(0x0f0, 0);
+    hpet_write32(0x0f4, 0);
+    hpet_write32(0x010, 3);
+    ioapic_write(0x10 + 2 * 2, 0x10020);
+    hpet_write32(0x100, (1u << 2) | (1u << 3) | (1u << 6) | (1u << 8));
+    hpet_write32(0x108, hpet_read32(0x0f0) + 500);
+    hpet_write32(0x108, 500);
+    CHECK(!(hpet_read32(0x100) & (1u << 6)), "VAL_SET clears itself");
+    rec.rises[0] = 0;
+    clock_step(50000 + 5);
+    CHECK(rec.rises[0] == 10, "32-bit periodic timer 0: 10 in 50 us, got %d", rec.rises[0]);
+    hpet_write32(0x100, 0);
+
+    /* Legacy replacement cuts the PIT's IRQ0 and the RTC's IRQ8 off; leaving it gives the
+     * lines back. */
+    irq_raise(&b.isa_irq[0]);
+    CHECK(rec.level[0] == 0, "legacy mode: the PIT output does not reach IRQ0");
+    hpet_write32(0x010, 1);
+    CHECK(rec.level[0] == 1, "legacy mode off: IRQ0 follows the PIT again");
+    irq_lower(&b.isa_irq[0]);
+    CHECK(rec.level[0] == 0, "and drops with it");
+    hpet_write32(0x010, 3);
+    irq_raise(&b.isa_irq[8]);
+    CHECK(rec.level[8] == 0, "legacy mode: the RTC output does not reach IRQ8");
+    irq_lower(&b.isa_irq[8]);
+    /* Timer 1 -> IRQ8 in legacy mode. */
+    rec.rises[8] = 0;
+    hpet_write32(0x120, 1u << 2);
+    hpet_write32(0x128, hpet_read32(0x0f0) + 200);
+    clock_step(2000 + 5);
+    CHECK(rec.rises[8] == 1, "timer 1 one-shot on IRQ8, got %d", rec.rises[8]);
+    hpet_write32(0x120, 0);
+    CHECK(!(hpet_read(0x120) & (1u << 3)) && !(hpet_read(0x120) & (1u << 4)),
+          "timer 1: no periodic capability");
+
+    /* The 64-bit main counter read as halves, while halted. */
+    hpet_write32(0x010, 0);
+    hpet_write(0x0f0, 0x123456789abcdef0ull);
+    c = (uint64_t)hpet_read32(0x0f4) << 32 | hpet_read32(0x0f0);
+    CHECK(c == 0x123456789abcdef0ull, "halves of the halted counter: %016llx",
+          (unsigned long long)c);
+    /* A 32-bit comparator match after the counter's low half wraps. */
+    hpet_write(0x0f0, 0xfffffff0ull);
+    hpet_write32(0x010, 1);
+    ioapic_write(0x10 + 2 * 21 + 1, 0);
+    ioapic_write(0x10 + 2 * 21, 0x45);
+    hpet_write32(0x140, (1u << 2) | (21u << 9));
+    hpet_write32(0x148, 0x10);
+    clock_step(310);
+    CHECK(!intr[0], "timer 2: not before the wrap");
+    clock_step(20);
+    CHECK(intr[0] && take(0) == 0x45, "timer 2 matches after the 32-bit wrap");
+    eoi(0);
+    hpet_write32(0x140, 0);
+    hpet_write32(0x010, 0);
+    ioapic_write(0x10 + 2 * 21, 0x10000);
+}
+
+static uint64_t msr_read(int cpu, uint32_t msr)
+{
+    uint64_t v = 0;
+
+    CHECK(apic_msr_read(apic, cpu, msr, &v), "MSR %x readable", msr);
+    return v;
+}
+
+/* TSC-deadline mode (the TSC is the virtual clock in ns here: no tsc hook). */
+static void test_tsc_deadline(void)
+{
+    int64_t t0;
+
+    lw(0, 0xf0, 0x1ff);
+    lw(0, 0x80, 0);
+    lw(0, 0x320, (2u << 17) | 0x31);
+    lw(0, 0x380, 1000);
+    CHECK(lr(0, 0x380) == 0, "TSC-deadline: initial count writes are ignored");
+    CHECK(lr(0, 0x390) == 0, "TSC-deadline: current count reads 0");
+    t0 = vclock_ns();
+    CHECK(apic_msr_write(apic, 0, MSR_IA32_TSC_DEADLINE, (uint64_t)t0 + 5000), "arm");
+    CHECK(msr_read(0, MSR_IA32_TSC_DEADLINE) == (uint64_t)t0 + 5000, "deadline reads back");
+    clock_step(4999);
+    CHECK(!intr[0], "TSC-deadline: nothing before the deadline");
+    clock_step(1);
+    CHECK(intr[0] && take(0) == 0x31, "TSC-deadline: vector 0x31 at the deadline");
+    eoi(0);
+    CHECK(msr_read(0, MSR_IA32_TSC_DEADLINE) == 0, "deadline cleared once it fired");
+    clock_step(100000);
+    CHECK(!intr[0], "TSC-deadline fires once");
+    /* A deadline already past fires at once; zero disarms. */
+    apic_msr_write(apic, 0, MSR_IA32_TSC_DEADLINE, 1);
+    clock_step(0);
+    CHECK(intr[0] && take(0) == 0x31, "past deadline fires at once");
+    eoi(0);
+    apic_msr_write(apic, 0, MSR_IA32_TSC_DEADLINE, (uint64_t)vclock_ns() + 100);
+    apic_msr_write(apic, 0, MSR_IA32_TSC_DEADLINE, 0);
+    clock_step(1000);
+    CHECK(!intr[0], "writing 0 disarms");
+    /* Leaving TSC-deadline mode disarms a pending deadline. */
+    apic_msr_write(apic, 0, MSR_IA32_TSC_DEADLINE, (uint64_t)vclock_ns() + 100);
+    lw(0, 0x320, 0x31);
+    clock_step(1000);
+    CHECK(!intr[0], "switching to one-shot disarms the deadline");
+    CHECK(msr_read(0, MSR_IA32_TSC_DEADLINE) == 0, "the MSR reads 0 outside TSC-deadline mode");
+    apic_msr_write(apic, 0, MSR_IA32_TSC_DEADLINE, (uint64_t)vclock_ns() + 100);
+    clock_step(1000);
+    CHECK(!intr[0], "MSR writes are ignored outside TSC-deadline mode");
+
+    /* Changing the divider keeps the current count. */
+    lw(0, 0x3e0, 0xb); /* divide by 1 */
+    lw(0, 0x380, 1000);
+    t0 = vclock_ns();
+    clock_step(400);
+    CHECK(lr(0, 0x390) == 600, "600 left after 400 ns at /1, got %u", lr(0, 0x390));
+    lw(0, 0x3e0, 0x0); /* divide by 2 */
+    CHECK(lr(0, 0x390) == 600, "count kept across the divider change, got %u", lr(0, 0x390));
+    clock_step(200);
+    CHECK(lr(0, 0x390) == 500, "then one per 2 ns: 500, got %u", lr(0, 0x390));
+    clock_step(t0 + 400 + 1200 - 1 - vclock_ns());
+    CHECK(!intr[0], "not yet at 1599 ns");
+    clock_step(1);
+    CHECK(intr[0] && take(0) == 0x31, "fires at 400 + 600 * 2 ns");
+    eoi(0);
+    lw(0, 0x320, 0x10000);
+}
+
+static void test_lapic_misc(void)
+{
+    uint32_t v;
+
+    lw(0, 0xf0, 0x1ff);
+    lw(1, 0xf0, 0x1ff);
+    lw(0, 0x80, 0);
+    lw(1, 0x80, 0);
+
+    /* Spurious: an INTA with nothing deliverable returns the SVR vector, no ISR bit. */
+    CHECK(take(1) == 0xff && lr(1, 0x100 + 0x70) == 0, "spurious vector 0xff");
+
+    /* APR (SDM 10.8.3.1): TPR only while its class exceeds the one in service. */
+    lw(0, 0x300, 0x40052);
+    CHECK(take(0) == 0x52, "0x52 in service");
+    lw(0, 0x80, 0x55);
+    CHECK(lr(0, 0x90) == 0x50, "APR with TPR 0x55 and ISR class 5: 0x50, got 0x%x",
+          lr(0, 0x90));
+    lw(0, 0x80, 0x65);
+    CHECK(lr(0, 0x90) == 0x65, "APR with TPR 0x65 above: TPR, got 0x%x", lr(0, 0x90));
+    lw(0, 0x80, 0x35);
+    lw(0, 0x300, 0x40074);
+    CHECK(lr(0, 0x90) == 0x70, "APR with IRR class 7 above TPR: 0x70, got 0x%x", lr(0, 0x90));
+    CHECK(take(0) == 0x74, "0x74");
+    eoi(0);
+    eoi(0);
+    lw(0, 0x80, 0);
+
+    /* LINT1 as NMI: a rising edge. */
+    events[0][APIC_EV_NMI] = events[1][APIC_EV_NMI] = 0;
+    lw(1, 0x360, APIC_DM_NMI << 8);
+    apic_set_lint1(apic, true);
+    apic_set_lint1(apic, false);
+    CHECK(events[1][APIC_EV_NMI] == 1 && events[0][APIC_EV_NMI] == 0,
+          "LINT1 NMI on cpu 1 only (cpu 0's LINT1 masked)");
+
+    /* LINT1 level-triggered fixed: remote IRR, and again after EOI while still high. */
+    lw(1, 0x360, (1u << 15) | 0x70);
+    apic_set_lint1(apic, true);
+    v = lr(1, 0x360);
+    CHECK(intr[1] && (v & (1u << 14)), "level LINT1: delivered, remote IRR set (0x%x)", v);
+    CHECK(take(1) == 0x70, "vector 0x70");
+    CHECK(!intr[1], "nothing more while remote IRR is set");
+    eoi(1);
+    CHECK(intr[1] && take(1) == 0x70, "still asserted: delivered again after EOI");
+    apic_set_lint1(apic, false);
+    eoi(1);
+    CHECK(!intr[1] && !(lr(1, 0x360) & (1u << 14)), "deasserted: remote IRR clear, quiet");
+    lw(1, 0x360, (1u << 16) | (1u << 15) | 0x70);
+    apic_set_lint1(apic, true);
+    CHECK(!intr[1], "masked level LINT1 not delivered");
+    lw(1, 0x360, (1u << 15) | 0x70);
+    CHECK(intr[1] && take(1) == 0x70, "unmasking an asserted level LINT1 delivers it");
+    apic_set_lint1(apic, false);
+    eoi(1);
+    lw(1, 0x360, 0x10000);
+
+    /* The TMR bit of a level vector survives its EOI (it follows the next acceptance). */
+    CHECK(lr(1, 0x180 + 0x30) & (1u << 16), "TMR bit 0x70 still set after EOI");
+    lw(0, 0x310, 1u << 24);
+    lw(0, 0x300, 0x4070);
+    CHECK(!(lr(1, 0x180 + 0x30) & (1u << 16)), "an edge 0x70 accepted clears it");
+    take(1);
+    eoi(1);
+
+    /* Error LVT: an illegal register access interrupts and shows in ESR. */
+    lw(0, 0x370, 0x3e);
+    lw(0, 0x280, 0);
+    (void)lr(0, 0x3f0);
+    CHECK(intr[0] && take(0) == 0x3e, "error LVT vector 0x3e");
+    eoi(0);
+    lw(0, 0x280, 0);
+    CHECK(lr(0, 0x280) == 0x80, "ESR illegal register address, got 0x%x", lr(0, 0x280));
+    /* Receive illegal vector. */
+    apic_bus_deliver(apic, 0, false, APIC_DM_FIXED, 0x05, false);
+    CHECK(intr[0] && take(0) == 0x3e, "receive illegal vector raises the error LVT");
+    eoi(0);
+    lw(0, 0x280, 0);
+    CHECK(lr(0, 0x280) == 0x40, "ESR receive illegal vector, got 0x%x", lr(0, 0x280));
+    lw(0, 0x370, 0x10000);
+
+    /* Lowest priority: the APIC with the lower priority takes it. */
+    lw(0, 0xe0, 0xffffffffu);
+    lw(1, 0xe0, 0xffffffffu);
+    lw(0, 0xd0, 0x01000000u);
+    lw(1, 0xd0, 0x02000000u);
+    lw(0, 0x80, 0x20);
+    lw(1, 0x80, 0x40);
+    lw(0, 0x310, 0x03u << 24);
+    lw(0, 0x300, 0x4941);
+    CHECK(intr[0] && !intr[1], "lowest priority to cpu 0 (TPR 0x20 < 0x40)");
+    take(0);
+    eoi(0);
+    lw(0, 0x80, 0x50);
+    lw(0, 0x300, 0x4962);
+    CHECK(intr[1] && !intr[0], "lowest priority to cpu 1 once cpu 0's TPR is higher");
+    take(1);
+    eoi(1);
+    lw(0, 0x80, 0);
+    lw(1, 0x80, 0);
+
+    /* Shorthand all including self. */
+    lw(1, 0x300, 0x84043);
+    CHECK(intr[0] && intr[1], "all-including-self reaches both");
+    CHECK(take(0) == 0x43 && take(1) == 0x43, "both take 0x43");
+    eoi(0);
+    eoi(1);
+
+    /* Software disable: LVTs stay masked; interrupts in IRR wait. */
+    lw(1, 0xf0, 0x0ff);
+    lw(1, 0x350, 0x55);
+    CHECK(lr(1, 0x350) & (1u << 16), "software-disabled: LVT writes keep the mask");
+    lw(1, 0xf0, 0x1ff);
+    lw(1, 0x350, 0x10000);
+
+    /* IA32_APIC_BASE: relocation, then hardware disable (the 8259 reaches the BSP
+     * directly; the window is gone). */
+    CHECK(apic_msr_write(apic, 0, MSR_IA32_APIC_BASE, 0xfee10000u | (1u << 11)), "move");
+    cur_cpu = 0;
+    CHECK(mem_read(b.mem, 0xfee10000u + 0x20, 4) == 0, "cpu 0's APIC at 0xfee10000 (ID 0)");
+    CHECK(mem_read(b.mem, 0xfee10000u + 0x30, 4) == 0x00050014u, "version at the new base");
+    CHECK(!apic_msr_write(apic, 0, MSR_IA32_APIC_BASE, 0xfee00000u | (1u << 11) | (1u << 10)),
+          "x2APIC enable is refused (#GP)");
+    CHECK(apic_msr_write(apic, 0, MSR_IA32_APIC_BASE, 0xfee00000u), "hardware disable");
+    CHECK(!apic_hw_enabled(apic, 0) && msr_read(0, MSR_IA32_APIC_BASE) == 0xfee00100u,
+          "disabled, BSP bit kept");
+    apic_set_pic_intr(apic, true);
+    CHECK(intr[0], "disabled APIC: the 8259 INTR is the BSP's INTR pin");
+    CHECK(take(0) == 0x08, "INTA goes to the 8259");
+    apic_set_pic_intr(apic, false);
+    CHECK(!intr[0], "and follows it down");
+    lw(1, 0x310, 0);
+    lw(1, 0x300, 0x4044);
+    CHECK(!intr[0], "a disabled APIC takes no IPI");
+    CHECK(apic_msr_write(apic, 0, MSR_IA32_APIC_BASE, 0xfee00000u | (1u << 11)), "re-enable");
+    CHECK(!(lr(0, 0xf0) & 0x100) && (lr(0, 0x320) & (1u << 16)),
+          "re-enabled in the power-up state: software disabled, LVTs masked");
+    lw(0, 0xf0, 0x1ff);
+}
+
 int main(void)
 {
     ApicHooks hooks = {
@@ -360,6 +699,10 @@ int main(void)
     test_ipi();
     test_ioapic();
     test_hpet();
+    test_tsc_deadline();
+    test_lapic_misc();
+    test_ioapic_more();
+    test_hpet_more();
     board_teardown(&b);
     return tests_finish();
 }
