@@ -1,7 +1,8 @@
 /*
  * Debug console (Bochs/QEMU "port E9 hack") on ports 0xE9 and 0x402 (the port Debian's
  * SeaBIOS build prints to). Every byte written goes to -debugcon's chardev; a read returns
- * 0xE9 so software can detect the port.
+ * 0xE9 so software can detect the port. No guest-visible state, so no reset: the byte
+ * count (monitor statistics) runs on across machine resets.
  */
 #include "hw/devices.h"
 #include "util/log.h"

@@ -35,6 +35,13 @@ static void *debugexit_init(Board *b, int instance)
     return s;
 }
 
+static void debugexit_reset(void *opaque)
+{
+    DebugExitState *s = opaque;
+
+    s->last = 0;
+}
+
 static const VMStateField debugexit_fields[] = {
     VMS_U32(DebugExitState, last),
     VMS_END,
@@ -49,5 +56,6 @@ static const VMStateDesc debugexit_vmsd = {
 const DeviceInfo debugexit_device = {
     .name = "isa-debug-exit",
     .init = debugexit_init,
+    .reset = debugexit_reset,
     .vmsd = &debugexit_vmsd,
 };
