@@ -154,6 +154,39 @@ static void test_dma(void)
     CHECK(memcmp(buf, "QEMU", 4) == 0, "port read after DMA");
 }
 
+/* Select-only DMA, zero-length read, a read running past RAM's end, reset, save/restore. */
+static void test_dma_edges(void)
+{
+    uint8_t buf[8];
+    uint32_t ctl;
+    FWCfgState *f = fw;
+    ByteBuf st = {0};
+    size_t pos = 0;
+
+    ctl = dma(0x1000, ((uint32_t)FW_CFG_NB_CPUS << 16) | FW_CFG_DMA_CTL_SELECT, 0, 0);
+    CHECK(ctl == 0, "select-only DMA completes");
+    CHECK(inb(&b, FW_CFG_PORT_DATA) == 2 && inb(&b, FW_CFG_PORT_DATA) == 0,
+          "select-only DMA selected the CPU count");
+    ctl = dma(0x1000, ((uint32_t)FW_CFG_SIGNATURE << 16) | FW_CFG_DMA_CTL_SELECT |
+                          FW_CFG_DMA_CTL_READ, 0, 0x3000);
+    CHECK(ctl == 0 && inb(&b, FW_CFG_PORT_DATA) == 'Q', "zero-length read moves nothing");
+    /* RAM ends at 32 MiB: a read straddling the end fails with the error bit. */
+    ctl = dma(0x1000, ((uint32_t)FW_CFG_SIGNATURE << 16) | FW_CFG_DMA_CTL_SELECT |
+                          FW_CFG_DMA_CTL_READ, 4, b.ram_size - 2);
+    CHECK(ctl == FW_CFG_DMA_CTL_ERROR, "read past the end of RAM: error (%08x)", ctl);
+
+    /* Save/restore of the selector and offset; reset selects the signature again. */
+    read_item(FW_CFG_SIGNATURE, buf, 1);
+    vmstate_save(fw_cfg_device.vmsd, f, &st);
+    read_item(FW_CFG_ID, buf, 2);
+    CHECK(vmstate_load(fw_cfg_device.vmsd, f, st.data, st.len, &pos), "fw_cfg state loads");
+    CHECK(inb(&b, FW_CFG_PORT_DATA) == 'E', "selector and offset restored");
+    bytebuf_free(&st);
+    outw(FW_CFG_PORT_SEL, FW_CFG_ID);
+    board_reset(&b);
+    CHECK(inb(&b, FW_CFG_PORT_DATA) == 'Q', "reset: signature selected at offset 0");
+}
+
 static void test_e820(void)
 {
     size_t len;
@@ -419,6 +452,7 @@ int main(void)
     test_ports();
     test_dir();
     test_dma();
+    test_dma_edges();
     test_e820();
     test_acpi();
     test_smbios();
