@@ -27,6 +27,7 @@
 ; Build: nasm -f bin -I tests/guests/ [-DREPS=n] -o int-loop.bin tests/bench/int-loop.asm
 %define TEST_NAME "int-loop"
 %include "lib.inc"
+%include "bench.inc"
 
 %ifndef REPS
 %define REPS 500
@@ -114,90 +115,11 @@ test_main32:
                 mov ecx, [crcv]
                 xor [checksum], ecx
 
-                mov esi, msg_insns
-                call bputs
                 mov eax, ebx
-                call bputdec
-                mov esi, msg_checksum
-                call bputs
-                mov eax, [checksum]
-                call bputhex
-                mov esi, msg_tsc
-                call bputs
-                mov eax, [tsc1]
-                sub eax, [tsc0]
-                call bputdec
-                mov esi, msg_done
-                call bputs
-                mov al, EXIT_PASS
-                out DEBUG_EXIT_PORT, al
-                mov esi, bochs_shutdown
-                mov dx, 0x8900
-.bx:            lodsb
-                test al, al
-                jz .halt
-                out dx, al
-                jmp .bx
-.halt:          cli
-                hlt
-                jmp .halt
-
-msg_insns:      db "int-loop: insns=", 0
-msg_checksum:   db " checksum=", 0
-msg_tsc:        db " tsc=", 0
-msg_done:       db 10, "BENCH-DONE", 10, 0
-bochs_shutdown: db "Shutdown", 0
-
-; bputc: AL to COM1 and to the port-0xE9 console (Bochs, QEMU -debugcon, x86pc debugcon).
-bputc:          call putc32
-                out 0xE9, al
-                ret
-
-; bputs: zero-terminated string at ESI.
-bputs:          push esi
-                push eax
-.l:             lodsb
-                test al, al
-                jz .done
-                call bputc
-                jmp .l
-.done:          pop eax
-                pop esi
-                ret
-
-; bputdec: EAX in decimal.
-bputdec:        pushad
-                mov ecx, 10
-                xor ebx, ebx
-.div:           xor edx, edx
-                div ecx
-                push edx
-                inc ebx
-                test eax, eax
-                jnz .div
-.out:           pop eax
-                add al, '0'
-                call bputc
-                dec ebx
-                jnz .out
-                popad
-                ret
-
-; bputhex: EAX as 8 hex digits.
-bputhex:        pushad
-                mov ecx, 8
-.l:             rol eax, 4
-                push eax
-                and al, 0x0F
-                add al, '0'
-                cmp al, '9'
-                jbe .digit
-                add al, 'A' - '0' - 10
-.digit:         call bputc
-                pop eax
-                loop .l
-                popad
-                ret
+                mov edx, [checksum]
+                mov ecx, [tsc1]
+                sub ecx, [tsc0]
+                jmp bench_report
 
 ; fill: BUF[0..1023] = successive LCG values.                      FILL_N
 fill:           mov edi, BUF                            ; 1
