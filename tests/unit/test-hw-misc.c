@@ -38,6 +38,8 @@ int main(void)
     CHECK(chr_parse(text, &spec, err, sizeof(err)), "chardev spec: %s", err);
     b.debugcon_chr = chr_open(&spec, "debugcon", err, sizeof(err));
     CHECK(b.debugcon_chr != NULL, "chardev open: %s", err);
+    free(spec.path); /* chr_parse's copies belong to the caller */
+    free(spec.host);
     port80 = board_add_device(&b, &port80_device, 0);
     board_add_device(&b, &debugcon_device, 0);
     board_add_device(&b, &debugexit_device, 0);
