@@ -56,9 +56,25 @@ struct VMStateDesc {
 };
 
 #define VMS_FIELD_SIZEOF(st, f) sizeof(((st *)0)->f)
-#define VMS_SCALAR(st, f, t) {#f, offsetof(st, f), t, 1, NULL, 0}
-#define VMS_ARRAY(st, f, t, elsize) \
-    {#f, offsetof(st, f), t, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / (elsize)), NULL, 0}
+/* Host width of a field of type t (0 for VMS_TYPE_STRUCT). */
+#define VMS_TYPE_SIZE(t)                                                                       \
+    ((t) == VMS_TYPE_U8 ? 1 : (t) == VMS_TYPE_U16 ? 2 : (t) == VMS_TYPE_U32 ? 4               \
+     : (t) == VMS_TYPE_U64 ? 8 : (t) == VMS_TYPE_I32 ? 4 : (t) == VMS_TYPE_I64 ? 8            \
+     : (t) == VMS_TYPE_BOOL ? sizeof(bool) : (t) == VMS_TYPE_TIMER ? sizeof(Timer *) : 0)
+/*
+ * Compile-time check (0, or a negative array size) that a field has the width of its
+ * type: the serialiser accesses it through a pointer of that type, so a uint16_t field
+ * described as VMS_U32 would take a neighbour's bytes on a little-endian host and the
+ * wrong half on a big-endian one.
+ */
+#define VMS_CHECK(cond) (0 * sizeof(char[(cond) ? 1 : -1]))
+#define VMS_SCALAR(st, f, t)                                                                   \
+    {#f, offsetof(st, f) + VMS_CHECK(VMS_FIELD_SIZEOF(st, f) == VMS_TYPE_SIZE(t)), t, 1, NULL, 0}
+#define VMS_ARRAY(st, f, t, elsize)                                                            \
+    {#f,                                                                                       \
+     offsetof(st, f) + VMS_CHECK(sizeof(((st *)0)->f[0]) == VMS_TYPE_SIZE(t) &&                \
+                                 (elsize) == VMS_TYPE_SIZE(t)),                                \
+     t, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / (elsize)), NULL, 0}
 #define VMS_U8(st, f) VMS_SCALAR(st, f, VMS_TYPE_U8)
 #define VMS_U16(st, f) VMS_SCALAR(st, f, VMS_TYPE_U16)
 #define VMS_U32(st, f) VMS_SCALAR(st, f, VMS_TYPE_U32)
@@ -71,8 +87,8 @@ struct VMStateDesc {
 #define VMS_U16_ARRAY(st, f) VMS_ARRAY(st, f, VMS_TYPE_U16, 2)
 #define VMS_U32_ARRAY(st, f) VMS_ARRAY(st, f, VMS_TYPE_U32, 4)
 #define VMS_STRUCT_ARRAY(st, f, elt, desc)                                                     \
-    {#f, offsetof(st, f), VMS_TYPE_STRUCT, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / sizeof(elt)),  \
-     &(desc), sizeof(elt)}
+    {#f, offsetof(st, f) + VMS_CHECK(VMS_FIELD_SIZEOF(st, f) % sizeof(elt) == 0),               \
+     VMS_TYPE_STRUCT, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / sizeof(elt)), &(desc), sizeof(elt)}
 #define VMS_END {NULL, 0, VMS_TYPE_U8, 0, NULL, 0}
 
 /* A growable byte buffer for serialised state. */
