@@ -1091,6 +1091,10 @@ static const VMStateDesc queue_vmsd = {
     .fields = queue_fields,
 };
 
+/* One ByteQueue (a single struct, not an array of them). */
+#define I8042_QUEUE_FIELD(f)                                                                   \
+    {#f, offsetof(KBDState, f), VMS_TYPE_STRUCT, 1, &queue_vmsd, sizeof(ByteQueue)}
+
 static const VMStateField i8042_fields[] = {
     VMS_U8(KBDState, status),
     VMS_U8(KBDState, mode),
@@ -1100,7 +1104,7 @@ static const VMStateField i8042_fields[] = {
     VMS_U8_ARRAY(KBDState, ram),
     VMS_U8(KBDState, port92),
     VMS_BOOL(KBDState, xlate_break),
-    VMS_STRUCT_ARRAY(KBDState, kq, ByteQueue, queue_vmsd),
+    I8042_QUEUE_FIELD(kq),
     VMS_U8(KBDState, kbd_cmd),
     VMS_U8(KBDState, scancode_set),
     VMS_U8(KBDState, leds),
@@ -1112,7 +1116,7 @@ static const VMStateField i8042_fields[] = {
     VMS_BOOL(KBDState, kbd_scan),
     VMS_U8_ARRAY(KBDState, keytype),
     VMS_TIMER(KBDState, typematic_timer),
-    VMS_STRUCT_ARRAY(KBDState, mq, ByteQueue, queue_vmsd),
+    I8042_QUEUE_FIELD(mq),
     VMS_U8(KBDState, mouse_cmd),
     VMS_U8(KBDState, mouse_status),
     VMS_U8(KBDState, mouse_resolution),
