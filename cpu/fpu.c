@@ -200,8 +200,11 @@ unsigned fpu_load_env(X86CPU *cpu, int seg, uint32_t off, bool op32)
         }
         size = 14;
     }
-    /* Everything read: commit. Real-mode pointers are kept as linear addresses (selector 0). */
-    cpu->fpu.fcw = fcw;
+    /*
+     * Everything read: commit. Real-mode pointers are kept as linear addresses (selector 0).
+     * FCW bits 6 (reads as 1) and 7, 13-15 (read as 0) are reserved, as with FLDCW.
+     */
+    cpu->fpu.fcw = (uint16_t)((fcw & 0x1f3f) | 0x40);
     cpu->fpu.fsw = fsw;
     set_tags_from_full(cpu, ftw);
     cpu->fpu.fip = fip;

@@ -543,9 +543,10 @@ void h_simd(X86CPU *cpu, const DecodedInsn *i)
         simd_group_ae(cpu, i);
         return;
     }
-    if (op == 0x77) { /* EMMS */
+    if (op == 0x77) { /* EMMS: every register empty, TOP = 0 (SDM vol. 1, table 9-2) */
         simd_check(cpu, K_MMX);
         cpu->fpu.ftw = 0xffff;
+        fpu_set_top(cpu, 0);
         return;
     }
     simd_check(cpu, (mmx ? K_MMX : 0) | (xm || !mmx ? K_SSE : 0));
