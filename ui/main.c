@@ -7,6 +7,7 @@
  * silently ignored. Any error is one line on stderr and exit status 1.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -70,16 +71,40 @@ static DriveConfig *new_drive(const char *opt)
     return d;
 }
 
+/* Highest unit index of an interface: IDE 0..3 (primary/secondary master/slave), floppy
+ * A/B, six AHCI ports; if=none drives are not attached and have no index. */
+static int drive_index_max(DriveIf iface)
+{
+    switch (iface) {
+    case IF_IDE:
+        return 3;
+    case IF_FLOPPY:
+        return 1;
+    case IF_AHCI:
+        return 5;
+    default:
+        return -1;
+    }
+}
+
+static bool drive_index_used(DriveIf iface, int index)
+{
+    for (int i = 0; i < cfg.nb_drives; i++) {
+        if (cfg.drives[i].iface == iface && cfg.drives[i].index == index) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void add_simple_drive(const char *opt, const char *file, DriveIf iface, int index,
                              DriveMedia media)
 {
     DriveConfig *d;
 
     check_readable(opt, file);
-    for (int i = 0; i < cfg.nb_drives; i++) {
-        if (cfg.drives[i].iface == iface && cfg.drives[i].index == index) {
-            fatal("%s: drive index %d is already in use", opt, index);
-        }
+    if (drive_index_used(iface, index)) {
+        fatal("%s: drive index %d is already in use", opt, index);
     }
     d = new_drive(opt);
     d->file = xstrdup(file);
@@ -127,8 +152,8 @@ static void parse_drive(const char *arg)
             }
         } else if (!strcmp(k, "index")) {
             uint64_t idx;
-            if (!parse_uint(v, &idx) || idx > 3) {
-                fatal("-drive: bad index '%s' (0..3)", v);
+            if (!parse_uint(v, &idx) || idx > 5) {
+                fatal("-drive: bad index '%s'", v);
             }
             d->index = (int)idx;
         } else if (!strcmp(k, "media")) {
@@ -153,6 +178,28 @@ static void parse_drive(const char *arg)
         fatal("-drive: file= is required");
     }
     check_readable("-drive", d->file);
+    /* As QEMU: without index= the drive takes the interface's first free unit. The drive
+     * being parsed is the last one in cfg.drives, so it is not counted as a user. */
+    cfg.nb_drives--;
+    if (d->iface == IF_NONE && d->index >= 0) {
+        fatal("-drive: index= does not apply to if=none");
+    }
+    if (d->index > drive_index_max(d->iface)) {
+        fatal("-drive: index=%d: this interface has units 0..%d", d->index,
+              drive_index_max(d->iface));
+    }
+    if (d->index >= 0 && drive_index_used(d->iface, d->index)) {
+        fatal("-drive: drive index %d is already in use", d->index);
+    }
+    for (int i = 0; d->index < 0 && i <= drive_index_max(d->iface); i++) {
+        if (!drive_index_used(d->iface, i)) {
+            d->index = i;
+        }
+    }
+    if (d->index < 0 && d->iface != IF_NONE) {
+        fatal("-drive: no free unit left on this interface");
+    }
+    cfg.nb_drives++;
     if (d->media == MEDIA_CDROM) {
         d->readonly = true;
     }
@@ -167,13 +214,23 @@ static void parse_chardev(const char *opt, const char *arg, ChardevSpec *spec)
     }
 }
 
-static void parse_gdb(const char *arg)
+/* x86pc has one gdbstub, one monitor, one QMP server and one debug console: a second
+ * option would replace the first without a word, so it is an error. */
+static void check_once(bool already, const char *opt, const char *what)
+{
+    if (already) {
+        fatal("%s: given twice (x86pc has one %s)", opt, what);
+    }
+}
+
+static void parse_gdb(const char *opt, const char *arg)
 {
     char err[256];
 
+    check_once(cfg.gdb_set, opt, "gdbstub; -s means -gdb tcp::1234");
     cfg.gdb_set = true;
     if (!chr_parse(arg, &cfg.gdb, err, sizeof(err))) {
-        fatal("-gdb: %s", err);
+        fatal("%s: %s", opt, err);
     }
     if (cfg.gdb.kind == CHR_TCP || cfg.gdb.kind == CHR_UNIX) {
         cfg.gdb.server = true; /* gdb connects to us, as with QEMU's -gdb tcp::1234 */
@@ -201,9 +258,16 @@ static void parse_icount(const char *arg)
             }
             cfg.icount_shift = (int)shift;
         } else if (!strcmp(kv[i].key, "sleep") || !strcmp(kv[i].key, "align")) {
+            /* x86pc's -icount is QEMU's sleep=off,align=off: when every vCPU is halted the
+             * virtual clock jumps to the next timer instead of waiting for the host. */
             bool b;
             if (!parse_bool(kv[i].val, &b)) {
                 fatal("-icount: %s takes on/off", kv[i].key);
+            }
+            if (b) {
+                set_unsupported(!strcmp(kv[i].key, "sleep")
+                                    ? "-icount sleep=on (idle time is skipped: sleep=off)"
+                                    : "-icount align=on");
             }
         } else {
             fatal("-icount: unknown parameter '%s'", kv[i].key);
@@ -224,23 +288,33 @@ static void parse_rtc(const char *arg)
         const char *v = kv[i].val;
         if (!strcmp(kv[i].key, "base")) {
             struct tm tm = {0};
+            int end = 0;
             if (!strcmp(v, "utc")) {
                 cfg.rtc_base = RTC_BASE_DEFAULT;
             } else if (!strcmp(v, "localtime")) {
                 cfg.rtc_base = RTC_BASE_LOCALTIME;
-            } else if (sscanf(v, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                              &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6 ||
-                       (sscanf(v, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday) == 3 &&
-                        !strchr(v, 'T'))) {
+            } else if ((sscanf(v, "%d-%d-%dT%d:%d:%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &end) == 6 && !v[end]) ||
+                       (sscanf(v, "%d-%d-%d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &end) == 3 &&
+                        !v[end])) {
                 if (tm.tm_year < 1970 || tm.tm_year > 2099 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
-                    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-                    tm.tm_sec > 59) {
+                    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 ||
+                    tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 59) {
                     fatal("-rtc: date '%s' out of range (1970..2099)", v);
                 }
+                int mday = tm.tm_mday, mon = tm.tm_mon - 1;
+                time_t t;
+
                 tm.tm_year -= 1900;
                 tm.tm_mon -= 1;
+                t = timegm(&tm);
+                /* timegm() normalises Feb 30 to Mar 1 (in tm too): a date that moved does
+                 * not exist. */
+                if (tm.tm_mday != mday || tm.tm_mon != mon) {
+                    fatal("-rtc: no such date '%s'", v);
+                }
                 cfg.rtc_base = RTC_BASE_DATE;
-                cfg.rtc_base_epoch = (int64_t)timegm(&tm);
+                cfg.rtc_base_epoch = (int64_t)t;
             } else {
                 fatal("-rtc: bad base '%s' (utc, localtime or YYYY-MM-DDTHH:MM:SS)", v);
             }
@@ -269,25 +343,120 @@ static void parse_boot(const char *arg)
     }
     for (int i = 0; i < n; i++) {
         const char *v = kv[i].val;
-        if (!strcmp(kv[i].key, "order") || !strcmp(kv[i].key, "once")) {
-            if (strlen(v) == 0 || strlen(v) >= sizeof(cfg.boot_order)) {
-                fatal("-boot: bad order '%s'", v);
+        if (!strcmp(kv[i].key, "order")) {
+            size_t len = strlen(v);
+
+            /* The firmware reads the order from CMOS, which has room for three devices. */
+            if (len == 0 || len > 3) {
+                fatal("-boot: bad order '%s' (one to three of a, c, d, n)", v);
             }
             for (const char *c = v; *c; c++) {
                 if (!strchr("acdn", *c)) {
                     fatal("-boot: bad boot device '%c' (a=floppy, c=disk, d=cdrom, n=network)", *c);
                 }
+                if (strchr(c + 1, *c)) {
+                    fatal("-boot: boot device '%c' given twice", *c);
+                }
             }
-            snprintf(cfg.boot_order, sizeof(cfg.boot_order), "%s", v);
+            memcpy(cfg.boot_order, v, len + 1);
         } else if (!strcmp(kv[i].key, "menu") || !strcmp(kv[i].key, "strict")) {
             bool b;
             if (!parse_bool(v, &b)) {
                 fatal("-boot: %s takes on/off", kv[i].key);
             }
+            if (b) {
+                set_unsupported(!strcmp(kv[i].key, "menu") ? "-boot menu=on" : "-boot strict=on");
+            }
+        } else if (!strcmp(kv[i].key, "once") || !strcmp(kv[i].key, "splash") ||
+                   !strcmp(kv[i].key, "splash-time") || !strcmp(kv[i].key, "reboot-timeout")) {
+            set_unsupported(!strcmp(kv[i].key, "once") ? "-boot once=" : "-boot splash/reboot-timeout");
         } else {
             fatal("-boot: unknown parameter '%s'", kv[i].key);
         }
     }
+}
+
+/*
+ * -smp [cpus=]N[,maxcpus=N][,sockets=S][,cores=C][,threads=T]. Every vCPU is a
+ * single-core, single-thread package of its own, so a topology is accepted only when it says
+ * just that (sockets=N, cores=1, threads=1); others, and CPU hotplug (maxcpus > cpus),
+ * are refused as not supported yet.
+ */
+static void parse_smp(const char *arg)
+{
+    static const char *const keys[] = {"cpus", "maxcpus", "sockets", "cores", "threads"};
+    uint64_t val[ARRAY_SIZE(keys)] = {0};
+    bool given[ARRAY_SIZE(keys)] = {false};
+    KeyVal kv[8];
+    int n = kv_parse(arg, kv, ARRAY_SIZE(kv), "cpus");
+    uint64_t cpus;
+
+    if (n < 0) {
+        fatal("-smp: cannot parse '%s'", arg);
+    }
+    for (int i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < ARRAY_SIZE(keys) && strcmp(kv[i].key, keys[k]) != 0) {
+            k++;
+        }
+        if (k == ARRAY_SIZE(keys)) {
+            fatal("-smp: unknown parameter '%s' (cpus, maxcpus, sockets, cores, threads)",
+                  kv[i].key);
+        }
+        if (!parse_uint(kv[i].val, &val[k]) || val[k] < 1 || val[k] > MAX_CPUS) {
+            fatal("-smp: bad %s '%s' (1..%d)", keys[k], kv[i].val, MAX_CPUS);
+        }
+        given[k] = true;
+    }
+    /* As QEMU: without cpus=, the count is the product of the topology. */
+    cpus = given[0] ? val[0]
+                    : (given[2] ? val[2] : 1) * (given[3] ? val[3] : 1) * (given[4] ? val[4] : 1);
+    if (cpus < 1 || cpus > MAX_CPUS) {
+        fatal("-smp: bad CPU count %llu (1..%d)", (unsigned long long)cpus, MAX_CPUS);
+    }
+    if (given[1] && val[1] < cpus) {
+        fatal("-smp: maxcpus=%llu is below cpus=%llu", (unsigned long long)val[1],
+              (unsigned long long)cpus);
+    }
+    if (given[1] && val[1] > cpus) {
+        set_unsupported("-smp maxcpus above cpus (CPU hotplug)");
+    }
+    if ((given[3] && val[3] > 1) || (given[4] && val[4] > 1)) {
+        set_unsupported("-smp cores/threads above 1 (each vCPU is a package of its own)");
+    }
+    if (given[2] && val[2] * (given[3] ? val[3] : 1) * (given[4] ? val[4] : 1) != cpus) {
+        fatal("-smp: sockets*cores*threads is not cpus=%llu", (unsigned long long)cpus);
+    }
+    cfg.smp = (int)cpus;
+}
+
+/*
+ * -nic [TYPE][,model=M][,mac=MAC][,...]. There is no network card yet: the type is checked
+ * so that a typo is not reported as a missing feature, then any NIC is refused.
+ */
+static void parse_nic(const char *arg)
+{
+    static const char *const types[] = {"none", "user", "tap", "bridge", "socket", "vde",
+                                        "l2tpv3", "netmap", "vhost-user"};
+    KeyVal kv[16];
+    int n = kv_parse(arg, kv, ARRAY_SIZE(kv), "type");
+    const char *type = n > 0 && !strcmp(kv[0].key, "type") ? kv[0].val : "user";
+    size_t t = 0;
+
+    if (n < 0) {
+        fatal("-nic: cannot parse '%s'", arg);
+    }
+    while (t < ARRAY_SIZE(types) && strcmp(type, types[t]) != 0) {
+        t++;
+    }
+    if (t == ARRAY_SIZE(types)) {
+        fatal("-nic: unknown network backend '%s' (none, user, tap, ...)", type);
+    }
+    if (!strcmp(type, "none")) {
+        cfg.nic = NULL;
+        return;
+    }
+    cfg.nic = arg;
 }
 
 /* -machine [type=]pc[,linuxboot=direct|firmware] */
@@ -329,6 +498,8 @@ enum {
     OPT_NO_SHUTDOWN, OPT_MONITOR, OPT_QMP, OPT_MACHINE,
 };
 
+/* One line per entry (docs/mkman.sh builds the man page from these lines). "not supported
+ * yet" marks what the parser accepts and then refuses. */
 static const OptionDesc options[] = {
     {OPT_HELP, "help", NULL, "print this help and exit"},
     {OPT_HELP, "h", NULL, NULL},
@@ -336,35 +507,35 @@ static const OptionDesc options[] = {
     {OPT_MACHINE, "machine", "pc[,linuxboot=M]", "i440FX/PIIX3 PC; M=direct|firmware loads -kernel"},
     {OPT_MACHINE, "M", "TYPE", NULL},
     {OPT_M, "m", "SIZE", "guest RAM size, e.g. 128, 256M, 1G (default 128M; suffix M if none)"},
-    {OPT_SMP, "smp", "N", "number of vCPUs (1..8)"},
+    {OPT_SMP, "smp", "N", "vCPUs, 1..8: [cpus=]N[,sockets=N] (cores=, threads=: not supported yet)"},
     {OPT_CPU, "cpu", "MODEL", "CPU model ('-cpu help' lists them)"},
     {OPT_BIOS, "bios", "FILE", "firmware image (default: SeaBIOS from the 'seabios' package)"},
-    {OPT_HDA, "hda", "FILE", "IDE primary master disk image"},
-    {OPT_HDB, "hdb", "FILE", "IDE primary slave disk image"},
-    {OPT_HDC, "hdc", "FILE", "IDE secondary master disk image"},
-    {OPT_HDD, "hdd", "FILE", "IDE secondary slave disk image"},
-    {OPT_CDROM, "cdrom", "FILE", "CD-ROM image (IDE secondary master)"},
-    {OPT_FDA, "fda", "FILE", "floppy disk A image"},
-    {OPT_FDB, "fdb", "FILE", "floppy disk B image"},
-    {OPT_DRIVE, "drive", "OPTS", "file=F[,format=raw|qcow2][,if=ide|floppy|ahci][,index=N],..."},
-    {OPT_BOOT, "boot", "OPTS", "[order=]DRIVES: a=floppy c=disk d=cdrom n=network"},
+    {OPT_HDA, "hda", "FILE", "IDE primary master disk image (not supported yet: no IDE)"},
+    {OPT_HDB, "hdb", "FILE", "IDE primary slave disk image (not supported yet: no IDE)"},
+    {OPT_HDC, "hdc", "FILE", "IDE secondary master disk image (not supported yet: no IDE)"},
+    {OPT_HDD, "hdd", "FILE", "IDE secondary slave disk image (not supported yet: no IDE)"},
+    {OPT_CDROM, "cdrom", "FILE", "CD-ROM image, IDE secondary master (not supported yet: no IDE)"},
+    {OPT_FDA, "fda", "FILE", "floppy disk A image (not supported yet: no floppy controller)"},
+    {OPT_FDB, "fdb", "FILE", "floppy disk B image (not supported yet: no floppy controller)"},
+    {OPT_DRIVE, "drive", "OPTS", "file=F[,format=][,if=][,index=][,media=][,readonly=] (not supported yet)"},
+    {OPT_BOOT, "boot", "OPTS", "[order=]DRIVES: up to three of a=floppy c=disk d=cdrom n=network"},
     {OPT_KERNEL, "kernel", "FILE", "boot a Linux bzImage or Multiboot kernel directly"},
-    {OPT_INITRD, "initrd", "FILE", "initial ramdisk for -kernel"},
+    {OPT_INITRD, "initrd", "FILE", "initial ramdisk for -kernel (Multiboot: 'mod1 args,mod2')"},
     {OPT_APPEND, "append", "CMDLINE", "kernel command line for -kernel"},
-    {OPT_SERIAL, "serial", "DEV", "next COM port: stdio|null|file:P|tcp:H:PORT[,server]|unix:P"},
-    {OPT_DISPLAY, "display", "TYPE", "sdl|curses|none"},
-    {OPT_NOGRAPHIC, "nographic", NULL, "no display; COM1 on stdio (Ctrl-A x quits)"},
+    {OPT_SERIAL, "serial", "DEV", "next COM port (COM1..4): stdio, null, file:P, tcp:[H]:P[,server], unix:P"},
+    {OPT_DISPLAY, "display", "TYPE", "none (sdl, curses: not supported yet, no VGA)"},
+    {OPT_NOGRAPHIC, "nographic", NULL, "no display; COM1 on stdio (Ctrl-A x quits, Ctrl-A h lists keys)"},
     {OPT_DEBUGCON, "debugcon", "DEV", "debug console (ports 0xE9/0x402) to DEV, e.g. stdio, file:PATH"},
-    {OPT_NIC, "nic", "OPTS", "network card, e.g. user,model=ne2k_pci"},
+    {OPT_NIC, "nic", "OPTS", "network card, e.g. user,model=ne2k_pci (not supported yet; none is)"},
     {OPT_GDB, "gdb", "DEV", "gdbstub on DEV, e.g. tcp::1234"},
     {OPT_S_GDB, "s", NULL, "shorthand for -gdb tcp::1234"},
     {OPT_S_PAUSE, "S", NULL, "do not start the CPU (wait for gdb 'continue' or monitor 'cont')"},
-    {OPT_SNAPSHOT, "snapshot", NULL, "write disk changes to temporary files, not the images"},
+    {OPT_SNAPSHOT, "snapshot", NULL, "write disk changes to temporary files (not supported yet: no disks)"},
     {OPT_D, "d", "ITEMS", "enable logging of ITEMS ('-d help' lists them)"},
     {OPT_DFILE, "D", "FILE", "write the -d log to FILE instead of stderr"},
-    {OPT_ACCEL, "accel", "TYPE", "interp (the reference interpreter) or jit"},
-    {OPT_ICOUNT, "icount", "shift=N", "deterministic virtual clock: 2^N ns per instruction"},
-    {OPT_RTC, "rtc", "base=B", "RTC start: utc (default), localtime, YYYY-MM-DDTHH:MM:SS; -icount: 2020-01-01"},
+    {OPT_ACCEL, "accel", "TYPE", "interp: the reference interpreter (jit: not supported yet)"},
+    {OPT_ICOUNT, "icount", "shift=N", "deterministic clock: 2^N ns per instruction (0..10), idle time skipped"},
+    {OPT_RTC, "rtc", "base=B", "RTC start: utc, localtime, YYYY-MM-DD[THH:MM:SS] (-icount: 2020-01-01)"},
     {OPT_NO_REBOOT, "no-reboot", NULL, "exit instead of rebooting (triple fault, reset)"},
     {OPT_NO_SHUTDOWN, "no-shutdown", NULL, "stop instead of exiting when the guest powers off"},
     {OPT_MONITOR, "monitor", "DEV", "human monitor on DEV, e.g. stdio, tcp::4444,server"},
@@ -387,6 +558,7 @@ static void parse_options(int argc, char **argv)
     int id;
     const char *arg;
     bool nographic = false;
+    bool monitor_given = false;
 
     opt_init(&p, argc, argv, options, ARRAY_SIZE(options));
     while ((id = opt_next(&p, &arg)) >= 0) {
@@ -411,16 +583,9 @@ static void parse_options(int argc, char **argv)
             }
             cfg.ram_size = u & ~0xfffull;
             break;
-        case OPT_SMP: {
-            KeyVal kv[4];
-            int n = kv_parse(arg, kv, ARRAY_SIZE(kv), "cpus");
-            if (n < 1 || strcmp(kv[0].key, "cpus") != 0 || !parse_uint(kv[0].val, &u) || u < 1 ||
-                u > MAX_CPUS) {
-                fatal("-smp: bad CPU count '%s' (1..%d)", arg, MAX_CPUS);
-            }
-            cfg.smp = (int)u;
+        case OPT_SMP:
+            parse_smp(arg);
             break;
-        }
         case OPT_CPU:
             if (!strcmp(arg, "help")) {
                 cpu_model_list(stdout);
@@ -493,19 +658,18 @@ static void parse_options(int argc, char **argv)
             nographic = true;
             break;
         case OPT_DEBUGCON:
+            check_once(cfg.debugcon_set, "-debugcon", "debug console");
             cfg.debugcon_set = true;
             parse_chardev("-debugcon", arg, &cfg.debugcon);
             break;
         case OPT_NIC:
-            if (strcmp(arg, "none") != 0) {
-                cfg.nic = arg;
-            }
+            parse_nic(arg);
             break;
         case OPT_GDB:
-            parse_gdb(arg);
+            parse_gdb("-gdb", arg);
             break;
         case OPT_S_GDB:
-            parse_gdb("tcp::1234");
+            parse_gdb("-s", "tcp::1234");
             break;
         case OPT_S_PAUSE:
             cfg.start_paused = true;
@@ -553,6 +717,8 @@ static void parse_options(int argc, char **argv)
             cfg.no_shutdown = true;
             break;
         case OPT_MONITOR:
+            check_once(monitor_given, "-monitor", "monitor");
+            monitor_given = true;
             if (!strcmp(arg, "none")) {
                 break;
             }
@@ -560,6 +726,7 @@ static void parse_options(int argc, char **argv)
             parse_chardev("-monitor", arg, &cfg.monitor);
             break;
         case OPT_QMP:
+            check_once(cfg.qmp_set, "-qmp", "QMP server");
             cfg.qmp_set = true;
             parse_chardev("-qmp", arg, &cfg.qmp);
             break;
@@ -610,6 +777,50 @@ static void check_supported(void)
     if (unsupported) {
         fatal("%s: not supported yet", unsupported);
     }
+}
+
+/*
+ * SIGINT, SIGTERM and SIGHUP end the run like the monitor's "quit" (as QEMU: a message and
+ * exit status 0), so that the -D log, serial files and terminal settings are flushed and
+ * restored. The handler only records the signal; the main loop's poll picks it up. A second
+ * signal takes the default action, so a wedged main loop can still be killed.
+ */
+static volatile sig_atomic_t quit_signal;
+
+static void quit_signal_handler(int sig)
+{
+    quit_signal = sig;
+}
+
+static void quit_signal_poll(void *opaque)
+{
+    static bool done;
+
+    if (quit_signal && !done) {
+        done = true;
+        fprintf(stderr, "x86pc: terminating on signal %d\n", (int)quit_signal);
+        machine_request_shutdown(opaque, 0);
+    }
+}
+
+static void quit_on_signals(Machine *m)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = quit_signal_handler;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+        struct sigaction old;
+        /* A signal ignored by whoever started x86pc (nohup, a shell's &) stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+            continue;
+        }
+        sigaction(sigs[i], &sa, NULL);
+    }
+    machine_add_poll_handler(m, quit_signal_poll, m);
 }
 
 int main(int argc, char **argv)
@@ -666,6 +877,7 @@ int main(int argc, char **argv)
     if (cfg.start_paused) {
         machine_pause(m);
     }
+    quit_on_signals(m);
     status = machine_run(m);
     machine_destroy(m);
     chr_cleanup_all();

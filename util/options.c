@@ -65,7 +65,11 @@ void opt_print_help(FILE *out, const OptionDesc *opts, size_t nopts)
         }
         snprintf(left, sizeof(left), "-%s%s%s", opts[i].name, opts[i].arg ? " " : "",
                  opts[i].arg ? opts[i].arg : "");
-        fprintf(out, "  %-22s %s\n", left, opts[i].help);
+        if (strlen(left) > 22) {
+            fprintf(out, "  %s\n  %-22s %s\n", left, "", opts[i].help); /* too wide: own line */
+        } else {
+            fprintf(out, "  %-22s %s\n", left, opts[i].help);
+        }
     }
 }
 
