@@ -1,8 +1,11 @@
 /*
- * Guest-physical memory map. Lookups scan a short array kept sorted by priority (highest
- * first, then newest first), so the first region that contains an address and claims the
- * access direction wins. The CPUs cache page mappings in their TLBs, so this scan only
- * runs on TLB misses and MMIO accesses.
+ * Guest-physical memory map. The regions are kept in an array sorted by priority (highest
+ * first, then newest first): the first region that contains an address and claims the
+ * access direction wins. Lookups do not scan that array: after any change the map is
+ * flattened, per direction (read, write), into a sorted list of disjoint address ranges,
+ * each with its winning region (or none), and a lookup is a binary search there (the idea
+ * of QEMU's FlatView). Lookups run on every TLB miss and MMIO access, which a Linux boot
+ * makes by the million; map changes (PAM, BARs, A20) are rare.
  */
 #include "hw/core/memory.h"
 
@@ -12,11 +15,23 @@
 
 #define MEM_MAX_REGIONS 64
 
+/* [start, end) is claimed by r (NULL: by nothing) for one access direction. */
+typedef struct FlatRange {
+    uint64_t start, end;
+    MemRegion *r;
+} FlatRange;
+
+/* Region edges split the address space into at most 2 * MEM_MAX_REGIONS + 1 ranges. */
+#define MEM_MAX_FLAT (2 * MEM_MAX_REGIONS + 1)
+
 struct MemoryMap {
     MemRegion *regions[MEM_MAX_REGIONS]; /* sorted: priority desc, seq desc */
     int nb_regions;
     unsigned next_seq;
     MemoryHooks hooks;
+    bool flat_valid;                     /* cleared by every change */
+    FlatRange flat[2][MEM_MAX_FLAT];     /* [0] reads, [1] writes; cover 0 .. 2^64 - 1 */
+    int nb_flat[2];
 };
 
 MemoryMap *mem_new(void)
@@ -48,6 +63,7 @@ void mem_set_hooks(MemoryMap *m, const MemoryHooks *hooks)
 
 static void map_changed(MemoryMap *m)
 {
+    m->flat_valid = false;
     if (m->hooks.map_changed) {
         m->hooks.map_changed(m->hooks.opaque);
     }
@@ -161,7 +177,8 @@ static inline bool region_claims(const MemRegion *r, uint64_t paddr, unsigned ac
     return r->enabled && (r->access & acc) && paddr >= r->base && paddr - r->base < r->size;
 }
 
-static MemRegion *lookup(MemoryMap *m, uint64_t paddr, unsigned acc)
+/* The winner at paddr by the priority order itself (used to build the flat view). */
+static MemRegion *lookup_slow(MemoryMap *m, uint64_t paddr, unsigned acc)
 {
     for (int i = 0; i < m->nb_regions; i++) {
         if (region_claims(m->regions[i], paddr, acc)) {
@@ -169,6 +186,82 @@ static MemRegion *lookup(MemoryMap *m, uint64_t paddr, unsigned acc)
         }
     }
     return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Rebuild both flat views: cut at every region edge, take each piece's winner, merge
+ * neighbours with the same winner. */
+static void flatten(MemoryMap *m)
+{
+    uint64_t edges[2 * MEM_MAX_REGIONS + 1];
+    int n = 0;
+
+    edges[n++] = 0;
+    for (int i = 0; i < m->nb_regions; i++) {
+        const MemRegion *r = m->regions[i];
+
+        edges[n++] = r->base;
+        if (r->base + r->size > r->base) { /* a region ending at 2^64 adds no edge */
+            edges[n++] = r->base + r->size;
+        }
+    }
+    qsort(edges, (size_t)n, sizeof(edges[0]), cmp_u64);
+    for (int d = 0; d < 2; d++) {
+        unsigned acc = d ? MR_ACC_WRITE : MR_ACC_READ;
+        FlatRange *f = m->flat[d];
+        int nf = 0;
+
+        for (int i = 0; i < n; i++) {
+            uint64_t start = edges[i], end = i + 1 < n ? edges[i + 1] : 0; /* 0: 2^64 */
+            MemRegion *r;
+
+            if (i + 1 < n && end == start) {
+                continue;
+            }
+            r = lookup_slow(m, start, acc);
+            if (nf > 0 && f[nf - 1].r == r) {
+                f[nf - 1].end = end;
+            } else {
+                f[nf++] = (FlatRange){start, end, r};
+            }
+        }
+        m->nb_flat[d] = nf;
+    }
+    m->flat_valid = true;
+}
+
+/* The range containing paddr (the last range's end 0 stands for 2^64). */
+static const FlatRange *flat_find(MemoryMap *m, uint64_t paddr, unsigned acc)
+{
+    const FlatRange *f;
+    int lo = 0, hi;
+
+    if (unlikely(!m->flat_valid)) {
+        flatten(m);
+    }
+    f = m->flat[acc == MR_ACC_WRITE];
+    hi = m->nb_flat[acc == MR_ACC_WRITE] - 1;
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+
+        if (f[mid].start <= paddr) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    return &f[lo];
+}
+
+static MemRegion *lookup(MemoryMap *m, uint64_t paddr, unsigned acc)
+{
+    return flat_find(m, paddr, acc)->r;
 }
 
 static inline void dirty_mark_page(MemRegion *r, uint64_t page)
@@ -193,30 +286,22 @@ void mem_dirty_set(MemRegion *r, uint64_t offset, uint64_t len)
 uint8_t *mem_map_page(MemoryMap *m, uint64_t paddr, bool write)
 {
     uint64_t page = paddr & ~(uint64_t)(GUEST_PAGE_SIZE - 1);
-    unsigned acc = write ? MR_ACC_WRITE : MR_ACC_READ;
+    const FlatRange *f = flat_find(m, page, write ? MR_ACC_WRITE : MR_ACC_READ);
+    MemRegion *r = f->r;
+    uint64_t off;
 
-    for (int i = 0; i < m->nb_regions; i++) {
-        MemRegion *r = m->regions[i];
-        uint64_t off;
-
-        if (!r->enabled || !(r->access & acc) || page + GUEST_PAGE_SIZE <= r->base ||
-            page >= r->base + r->size) {
-            continue;
-        }
-        /* The first overlapping region must cover the whole page and be memory. */
-        if (page < r->base || page + GUEST_PAGE_SIZE > r->base + r->size) {
-            return NULL;
-        }
-        if (r->kind == MR_MMIO || (write && r->kind == MR_ROM)) {
-            return NULL;
-        }
-        off = page - r->base;
-        if (write) {
-            dirty_mark_page(r, off >> GUEST_PAGE_SHIFT);
-        }
-        return r->host + off;
+    /* One region must win over the whole page, and be memory. */
+    if (!r || (f->end != 0 && f->end - page < GUEST_PAGE_SIZE)) {
+        return NULL;
     }
-    return NULL;
+    if (r->kind == MR_MMIO || (write && r->kind == MR_ROM)) {
+        return NULL;
+    }
+    off = page - r->base;
+    if (write) {
+        dirty_mark_page(r, off >> GUEST_PAGE_SHIFT);
+    }
+    return r->host + off;
 }
 
 static uint64_t host_load(const uint8_t *p, unsigned size)
