@@ -14,7 +14,8 @@
 #   ; x86pc-test: timeout=10 exit=1 suite=quick args="-m 32" expect="text"
 # Environment: SRC (source dir), RUNNER (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu"),
 #   SUITE (quick|full), TIMEOUT_SCALE (multiplies time limits; default 1, 6 under RUNNER),
-#   TESTS (space-separated name filter).
+#   TESTS (space-separated name filter), TOOL_TIMEOUT (outer limit in seconds of each
+#   tools.list test; default 600 for quick tests, 3600 for full ones).
 
 SRC=${SRC:-.}
 SUITE=${SUITE:-quick}
@@ -172,10 +173,16 @@ if [ -f "$SRC/tests/tools.list" ]; then
             continue
         fi
         log="$OUT/$name.log"
-        SRC="$SRC" RUNNER="$RUNNER" TIMEOUT_SCALE="$TIMEOUT_SCALE" sh -c "$cmd" </dev/null >"$log" 2>&1
+        # Each script has its own limits; this outer one only stops a hung test, so that
+        # `make check` always ends (TOOL_TIMEOUT seconds, scaled like the guest limits).
+        limit=$(( ${TOOL_TIMEOUT:-$([ "$suite" = full ] && echo 3600 || echo 600)} * TIMEOUT_SCALE ))
+        SRC="$SRC" RUNNER="$RUNNER" TIMEOUT_SCALE="$TIMEOUT_SCALE" \
+            timeout -k 5 "$limit" sh -c "$cmd" </dev/null >"$log" 2>&1
         st=$?
         last=$(tail -n 1 "$log" | tr -cd '[:print:]')
-        if [ $st -eq 0 ]; then
+        if [ $st -eq 124 ] || [ $st -eq 137 ]; then
+            report "tool/$name" FAIL "timed out after $limit s; log: $log"
+        elif [ $st -eq 0 ]; then
             report "tool/$name" PASS "$last"
         elif [ $st -eq 77 ]; then
             report "tool/$name" SKIP "$last"
