@@ -244,32 +244,38 @@ static void fpu_compare(X86CPU *cpu, FloatX80 b, bool b_empty, bool quiet, bool 
 
 /* ---- memory operand conversions ---- */
 
+/*
+ * A real memory operand of an arithmetic instruction. A signalling NaN stays signalling in
+ * the 80-bit format, so that the arithmetic applies the NaN rules (a QNaN beats an SNaN)
+ * and raises IE itself.
+ */
+static FloatX80 fpu_arith_operand_f32(SFStatus *s, uint32_t v32)
+{
+    if (f32_is_nan(v32) && !(v32 & (1u << 22))) {
+        return f80_make(v32 >> 31, 0x7fff, (1ull << 63) | ((uint64_t)(v32 & 0x3fffff) << 40));
+    }
+    return f80_from_f32(s, v32);
+}
+
+static FloatX80 fpu_arith_operand_f64(SFStatus *s, uint64_t v64)
+{
+    if (f64_is_nan(v64) && !(v64 & (1ull << 51))) {
+        return f80_make((v64 >> 63) != 0, 0x7fff,
+                        (1ull << 63) | ((v64 & 0x7ffffffffffffull) << 11));
+    }
+    return f80_from_f64(s, v64);
+}
+
 static FloatX80 fpu_load_mem(X86CPU *cpu, const DecodedInsn *i, unsigned kind, SFStatus *s,
                              uint32_t ea)
 {
-    uint32_t v32;
-    uint64_t v64;
-
-    /*
-     * A signalling NaN operand stays signalling in the 80-bit format, so that the
-     * arithmetic applies the NaN rules (a QNaN beats an SNaN) and raises IE itself.
-     */
     switch (kind) {
     case 0: /* m32real */
-        v32 = cpu_ld32(cpu, i->seg, ea);
-        if (f32_is_nan(v32) && !(v32 & (1u << 22))) {
-            return f80_make(v32 >> 31, 0x7fff, (1ull << 63) | ((uint64_t)(v32 & 0x3fffff) << 40));
-        }
-        return f80_from_f32(s, v32);
+        return fpu_arith_operand_f32(s, cpu_ld32(cpu, i->seg, ea));
     case 1: /* m32int */
         return f80_from_i64((int32_t)cpu_ld32(cpu, i->seg, ea));
     case 2: /* m64real */
-        v64 = cpu_ld64(cpu, i->seg, ea);
-        if (f64_is_nan(v64) && !(v64 & (1ull << 51))) {
-            return f80_make((v64 >> 63) != 0, 0x7fff,
-                            (1ull << 63) | ((v64 & 0x7ffffffffffffull) << 11));
-        }
-        return f80_from_f64(s, v64);
+        return fpu_arith_operand_f64(s, cpu_ld64(cpu, i->seg, ea));
     default: /* m16int */
         return f80_from_i64((int16_t)cpu_ld16(cpu, i->seg, ea));
     }
@@ -1381,7 +1387,21 @@ static void h_fpu_fxch(X86CPU *cpu, const DecodedInsn *i)
 /* DD D0-DF: FST/FSTP ST(i). */
 static void h_fpu_fst_sti(X86CPU *cpu, const DecodedInsn *i)
 {
+    unsigned top, rn;
+
     fpu_enter(cpu, i, false, 0);
+    top = fpu_top(cpu);
+    rn = (top + (i->modrm & 7)) & 7;
+    if (likely(fpu_tag_used(cpu->fpu.ftw, top))) {
+        cpu->fpu.mant[rn] = cpu->fpu.mant[top];
+        cpu->fpu.exp[rn] = cpu->fpu.exp[top];
+        cpu->fpu.ftw &= (uint16_t)~(3u << (2 * rn));
+        cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+        if (((i->modrm >> 3) & 7) == 3) {
+            fpu_pop(cpu);
+        }
+        return;
+    }
     fpu_fst_reg(cpu, i->modrm & 7, ((i->modrm >> 3) & 7) == 3);
 }
 
@@ -1455,7 +1475,7 @@ static void h_fpu_fld_m32(X86CPU *cpu, const DecodedInsn *i)
     SFStatus s;
 
     fpu_enter(cpu, i, true, ea);
-    v = cpu_ld32(cpu, i->seg, ea);
+    v = cpu_ld32_inline(cpu, i->seg, ea);
     if (likely(f80_from_f32_fast(v, &x) && fpu_push_fast(cpu, x))) {
         return;
     }
@@ -1471,7 +1491,7 @@ static void h_fpu_fld_m64(X86CPU *cpu, const DecodedInsn *i)
     SFStatus s;
 
     fpu_enter(cpu, i, true, ea);
-    v = cpu_ld64(cpu, i->seg, ea);
+    v = cpu_ld64_inline(cpu, i->seg, ea);
     if (likely(f80_from_f64_fast(v, &x) && fpu_push_fast(cpu, x))) {
         return;
     }
@@ -1501,7 +1521,7 @@ static void h_fpu_fst_m64(X86CPU *cpu, const DecodedInsn *i)
     if (likely(fpu_tag_used(cpu->fpu.ftw, top) &&
                f80_to_f64_fast(fpu_fast_rc(cpu), fpu_phys_get(cpu, top), &v, &flags, &c1))) {
         /* The store first: it may fault, and nothing is committed before it. */
-        cpu_st64(cpu, i->seg, ea, v);
+        cpu_st64_inline(cpu, i->seg, ea, v);
         fpu_fast_commit(cpu, flags, c1);
         if (((i->modrm >> 3) & 7) == 3) {
             fpu_pop(cpu);
@@ -1516,17 +1536,57 @@ static void h_fpu_fild_m32(X86CPU *cpu, const DecodedInsn *i)
 {
     uint32_t ea = insn_ea(cpu, i);
 
+    FloatX80 x;
+
     fpu_enter(cpu, i, true, ea);
-    fpu_push_value(cpu, f80_from_i64((int32_t)cpu_ld32(cpu, i->seg, ea)));
+    x = f80_from_i64((int32_t)cpu_ld32_inline(cpu, i->seg, ea));
+    if (likely(fpu_push_fast(cpu, x))) {
+        return;
+    }
+    fpu_push_value(cpu, x);
 }
 
-/* D8 and DC memory forms minus FCOM/FCOMP: ST(0) = ST(0) op m32real / m64real. */
+/*
+ * D8 and DC memory forms minus FCOM/FCOMP: ST(0) = ST(0) op m32real / m64real. The operand
+ * is read once; the general case then does what fpu_mem_form() does with it.
+ */
 static void h_fpu_arith_mreal(X86CPU *cpu, const DecodedInsn *i)
 {
-    uint32_t ea = insn_ea(cpu, i);
+    uint32_t ea = insn_ea(cpu, i), v32 = 0;
+    unsigned op = (i->modrm >> 3) & 7, top;
+    bool m64 = i->opc == 0xdc, fast, c1;
+    uint64_t v64 = 0;
+    FloatX80 m, r;
+    uint8_t flags = 0;
+    SFStatus s, t;
 
     fpu_enter(cpu, i, true, ea);
-    fpu_mem_form(cpu, i, ea);
+    if (m64) {
+        v64 = cpu_ld64_inline(cpu, i->seg, ea);
+        fast = f80_from_f64_fast(v64, &m);
+    } else {
+        v32 = cpu_ld32_inline(cpu, i->seg, ea);
+        fast = f80_from_f32_fast(v32, &m);
+    }
+    top = fpu_top(cpu);
+    if (likely(fast && fpu_tag_used(cpu->fpu.ftw, top) &&
+               fpu_arith_fast(cpu, op, fpu_phys_get(cpu, top), m, &r, &flags, &c1))) {
+        cpu->fpu.mant[top] = r.mant;
+        cpu->fpu.exp[top] = r.se;
+        fpu_fast_commit(cpu, flags, c1);
+        return;
+    }
+    s = fpu_sf(cpu);
+    t = s;
+    m = m64 ? fpu_arith_operand_f64(&t, v64) : fpu_arith_operand_f32(&t, v32);
+    /* as fpu_mem_form(): the conversion's DE is not signalled when an operand is a NaN */
+    s.flags = t.flags & ~SF_DE;
+    if ((t.flags & SF_DE) && !f80_is_nan(m) &&
+        (fpu_empty(cpu, 0) || !(f80_is_nan(fpu_get(cpu, 0)) ||
+                                f80_is_unsupported(fpu_get(cpu, 0))))) {
+        s.flags |= SF_DE;
+    }
+    fpu_arith_mem(cpu, op, &s, m);
 }
 
 InsnHandler fpu_specialize(const DecodedInsn *d)

@@ -200,7 +200,8 @@ static inline uint32_t seg_lin(X86CPU *cpu, int seg, uint32_t off, unsigned size
 
 /*
  * Segmented access with the segment check and the TLB lookup inline: what cpu_ld8..
- * cpu_st32 (cpu/helper.h) do, for the interpreter's hot paths (cpu/interp.h).
+ * cpu_st64 (cpu/helper.h) do, for the interpreter's hot paths (cpu/interp.h, the x87's
+ * specialised handlers).
  */
 static inline uint8_t cpu_ld8_inline(X86CPU *cpu, int seg, uint32_t off)
 {
@@ -217,6 +218,11 @@ static inline uint32_t cpu_ld32_inline(X86CPU *cpu, int seg, uint32_t off)
     return mmu_ld32(cpu, seg_lin(cpu, seg, off, 4, SEG_ACC_READ), mmu_index_cpl(cpu));
 }
 
+static inline uint64_t cpu_ld64_inline(X86CPU *cpu, int seg, uint32_t off)
+{
+    return mmu_ld64(cpu, seg_lin(cpu, seg, off, 8, SEG_ACC_READ), mmu_index_cpl(cpu));
+}
+
 static inline void cpu_st8_inline(X86CPU *cpu, int seg, uint32_t off, uint8_t v)
 {
     mmu_st8(cpu, seg_lin(cpu, seg, off, 1, SEG_ACC_WRITE), v, mmu_index_cpl(cpu));
@@ -230,6 +236,11 @@ static inline void cpu_st16_inline(X86CPU *cpu, int seg, uint32_t off, uint16_t 
 static inline void cpu_st32_inline(X86CPU *cpu, int seg, uint32_t off, uint32_t v)
 {
     mmu_st32(cpu, seg_lin(cpu, seg, off, 4, SEG_ACC_WRITE), v, mmu_index_cpl(cpu));
+}
+
+static inline void cpu_st64_inline(X86CPU *cpu, int seg, uint32_t off, uint64_t v)
+{
+    mmu_st64(cpu, seg_lin(cpu, seg, off, 8, SEG_ACC_WRITE), v, mmu_index_cpl(cpu));
 }
 
 /* Paging (cpu/mmu.c) */
