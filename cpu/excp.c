@@ -91,7 +91,7 @@ static void deliver_real(X86CPU *cpu, int vector, uint32_t ret_eip)
 /* ---- protected mode ---- */
 
 static void deliver_pm(X86CPU *cpu, int vector, int kind, bool has_err, uint32_t err,
-                       uint32_t ext, uint32_t ret_eip)
+                       uint32_t ext, uint32_t ret_eip, uint32_t push_rf)
 {
     uint32_t addr = (uint32_t)vector * 8;
     uint32_t idt_err = addr + 2 + ext;
@@ -132,7 +132,7 @@ static void deliver_pm(X86CPU *cpu, int vector, int kind, bool has_err, uint32_t
     uint16_t dsel = (uint16_t)(g.lo >> 16);
     uint32_t eip = (g.lo & 0xffff) | (gate32 ? (g.hi & 0xffff0000u) : 0);
     uint32_t derr = (dsel & 0xfffc) | ext;
-    uint32_t old_eflags = cpu_get_eflags(cpu);
+    uint32_t old_eflags = cpu_get_eflags(cpu) | push_rf;
     StackFrame f;
     SegmentCache ssc;
     Desc sd;
@@ -260,10 +260,19 @@ static void deliver_once(X86CPU *cpu, const Event *ev)
         /* The processor clears DR7.GD on entry to the #DB handler. */
         cpu->dr[7] &= ~(1u << 13);
     }
+    /*
+     * The EFLAGS image pushed for a fault has RF = 1, except for an instruction
+     * breakpoint (a #DB fault with one of DR6.B0-B3 set), so that the restarted
+     * instruction does not hit a breakpoint again (SDM vol. 3 17.3.1.1). The 16-bit
+     * images of real mode and 16-bit gates have no RF.
+     */
+    uint32_t push_rf = (ev->kind == EXC_KIND_FAULT &&
+                        !(ev->vector == EXC_DB && (cpu->dr[6] & 0xf))) ? EF_RF : 0;
+
     if (!(cpu->cr[0] & CR0_PE)) {
         deliver_real(cpu, ev->vector, ev->ret_eip);
     } else {
-        deliver_pm(cpu, ev->vector, ev->kind, has_err, ev->err, ev->ext, ev->ret_eip);
+        deliver_pm(cpu, ev->vector, ev->kind, has_err, ev->err, ev->ext, ev->ret_eip, push_rf);
     }
     if (ev->kind == EXC_KIND_NMI) {
         cpu->nmi_blocked = true;

@@ -250,7 +250,7 @@ static int exec_one_debug(X86CPU *cpu, BlockCache *bc)
 {
     uint32_t lin = cpu->seg[R_CS].base + cpu->eip;
     uint32_t pending;
-    bool tf, rf;
+    bool tf;
     Block *b;
 
     for (int k = 0; k < cpu->nb_bps; k++) {
@@ -275,17 +275,18 @@ static int exec_one_debug(X86CPU *cpu, BlockCache *bc)
     b = block_lookup(cpu);
     log_exec(cpu, b);
     tf = (cpu->eflags & EF_TF) != 0;
-    rf = (cpu->eflags & EF_RF) != 0;
     cpu->inhibit_irq = false;
+    /*
+     * RF is cleared at the start of the instruction, after the instruction-breakpoint
+     * check (SDM vol. 3 17.3.1.1); IRET and an interrupted REP string instruction may
+     * set it again.
+     */
+    cpu->eflags &= ~EF_RF;
     bc->cur = b;
     bc->stop = false;
     run_insn(cpu, &b->insns[0]);
     cpu->budget--;
     bc->cur = NULL;
-    /* RF is cleared once an instruction completes (IRET may have just loaded it). */
-    if (rf && b->insns[0].handler != h_iret) {
-        cpu->eflags &= ~EF_RF;
-    }
     pending = cpu->dr6_pending;
     cpu->dr6_pending = 0;
     /* After MOV SS/POP SS/STI the single-step trap waits for the next instruction. */
@@ -397,7 +398,12 @@ static __attribute__((noinline)) int exec_blocks(X86CPU *cpu, BlockCache *bc)
                 block_jit_hook(cpu, b);
             }
         }
-        /* The interrupt shadow of STI/MOV SS covers at least this block's first insn. */
+        /*
+         * The interrupt shadow of STI/MOV SS/POP SS (which end their block) covers the
+         * first instruction of the next block. No event was pending when this block was
+         * chosen (the loop condition), so the shadow ends here; with an event pending,
+         * cpu_exec() runs that one instruction alone (exec_one_debug) and then delivers.
+         */
         cpu->inhibit_irq = false;
         bc->cur = b;
         bc->stop = false;
@@ -473,7 +479,12 @@ CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
         if (cpu->budget <= 0) {
             return CPU_EXIT_BUDGET;
         }
-        if (unlikely(debug_active(cpu))) {
+        /*
+         * One instruction at a time while debugging, and for the one instruction in the
+         * shadow of STI/MOV SS/POP SS when an event is pending (exec_events left it there):
+         * "sti; nop; cli" takes a pending interrupt after the NOP.
+         */
+        if (unlikely(debug_active(cpu) || cpu->inhibit_irq)) {
             r = exec_one_debug(cpu, bc);
         } else {
             r = exec_blocks(cpu, bc);

@@ -4,10 +4,11 @@
  * ESI, EDI and ECX are committed after every element, so a fault in the middle of a
  * REP leaves the registers describing the remaining work and the restarted instruction
  * continues from there (as hardware does). A REP instruction does at most
- * STRING_BURST elements per handler call; if work remains, EIP is set back to the
- * instruction and the block ends, so pending interrupts are taken between bursts and
- * the instruction re-executes (the usual restartable-REP behaviour). Each call counts
- * as one retired instruction, which keeps -icount deterministic.
+ * STRING_BURST elements per handler call (one with EFLAGS.TF, for the single-step trap
+ * of each iteration; fewer when a data breakpoint hits); if work remains, EIP is set
+ * back to the instruction and the block ends, so pending interrupts are taken between
+ * bursts and the instruction re-executes (the usual restartable-REP behaviour). Each
+ * call counts as one retired instruction, which keeps -icount deterministic.
  */
 #include "cpu/interp.h"
 
@@ -38,6 +39,9 @@ static void string_op(X86CPU *cpu, const DecodedInsn *i, int kind)
     uint32_t delta = (cpu->eflags & EF_DF) ? (uint32_t)-(int32_t)s : s;
     uint16_t port = (uint16_t)cpu->regs[R_EDX];
     bool rep = i->rep != REP_NONE;
+    /* With TF every iteration traps; with data breakpoints enabled one may hit. */
+    unsigned burst = (cpu->eflags & EF_TF) ? 1 : STRING_BURST;
+    bool watch = (cpu->dr[7] & 0xff) != 0;
     unsigned n = 0;
 
     if (kind == STR_INS || kind == STR_OUTS) {
@@ -106,8 +110,17 @@ static void string_op(X86CPU *cpu, const DecodedInsn *i, int kind)
                 return;
             }
         }
-        if (++n >= STRING_BURST) {
+        /*
+         * Stop between iterations after a burst, after a data breakpoint hit (its #DB
+         * trap comes after that iteration) or, with TF, after every iteration (each
+         * one single-steps). EIP stays at the instruction, and RF is set so that an
+         * event taken now pushes RF = 1 (the SDM's rule for an event between iterations)
+         * and an instruction breakpoint on the instruction does not fire again when it
+         * resumes; RF is cleared again as the instruction restarts (cpu/exec.c).
+         */
+        if (++n >= burst || (watch && cpu->dr6_pending)) {
             cpu->eip = cpu->insn_start_eip;
+            cpu->eflags |= EF_RF;
             cpu_end_block(cpu);
             return;
         }

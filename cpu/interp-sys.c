@@ -271,9 +271,10 @@ void h_ltr(X86CPU *cpu, const DecodedInsn *i)
     cpu_ltr(cpu, (uint16_t)opnd_read(cpu, i, 0));
 }
 
+/* SMSW is not privileged (no UMIP on this CPU): it reads CR0 at any CPL. */
 void h_smsw(X86CPU *cpu, const DecodedInsn *i)
 {
-    store_sel(cpu, i, cpu_read_cr(cpu, 0));
+    store_sel(cpu, i, cpu->cr[0]);
 }
 
 /* LMSW loads CR0 bits 0-3; it can set PE but never clear it. */
@@ -330,9 +331,8 @@ static unsigned dr_index(X86CPU *cpu, unsigned n)
         n += 2;
     }
     if (cpu->dr[7] & (1u << 13)) {
-        cpu->dr[6] |= 1u << 13;
         cpu->dr[7] &= ~(1u << 13);
-        cpu_raise_exception(cpu, EXC_DB, 0);
+        cpu_raise_debug(cpu, DR6_BD, false, 0);
     }
     return n;
 }

@@ -334,6 +334,49 @@ static void test_interrupts(X86CPU *cpu)
     CHECK("sti shadow", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 2);
     cpu_set_irq(cpu, false);
 
+    /*
+     * The STI shadow covers one instruction only: "sti; nop; cli; jmp back" with an IRQ
+     * pending takes it after the NOP (frame IP 2), not never.
+     */
+    load(cpu, "fb 90 fa ebfb");
+    cpu_set_irq(cpu, true);
+    run(cpu);
+    CHECK("sti; nop; cli window", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 2);
+    cpu_set_irq(cpu, false);
+
+    /*
+     * MOV SS shadow: IF=1, "mov ax,0; mov ss,ax; mov sp,0x8000; nop; hlt" with the IRQ
+     * raised right after MOV SS: it is taken after MOV SP (frame IP 8), not before it.
+     */
+    load(cpu, "b80000 8ed0 bc0080 90 f4");
+    cpu_set_eflags(cpu, cpu_get_eflags(cpu) | EF_IF);
+    cpu_exec(cpu, 2);
+    CHECK("mov ss retired", cpu->eip == 5);
+    cpu_set_irq(cpu, true);
+    run(cpu);
+    CHECK("mov ss shadow", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 8);
+    cpu_set_irq(cpu, false);
+
+    /* NMI: delivered with IF=0 through vector 2, then blocked until IRET. */
+    load(cpu, "fa 90 90 90 f4");
+    set_vector(EXC_NMI, 0x300, 0);
+    ram[0x3000] = 0x90;         /* nop */
+    ram[0x3001] = 0x90;         /* nop */
+    ram[0x3002] = 0xcf;         /* iret */
+    cpu_exec(cpu, 1);
+    cpu_interrupt(cpu, CPU_INTERRUPT_NMI);
+    cpu_exec(cpu, 2);
+    CHECK("nmi delivered with IF=0", cpu->seg[R_CS].selector == 0x300 && cpu->eip == 1 &&
+                                         cpu->nmi_blocked);
+    cpu_interrupt(cpu, CPU_INTERRUPT_NMI);
+    cpu_exec(cpu, 1);
+    CHECK("second nmi blocked in the handler", cpu->seg[R_CS].selector == 0x300 &&
+                                                   cpu->eip == 2);
+    cpu_exec(cpu, 1); /* iret: unblocks, and the pending NMI is taken at once */
+    CHECK("pending nmi taken after iret", cpu->seg[R_CS].selector == 0x300 && cpu->eip == 0 &&
+                                              cpu->nmi_blocked && lduw_le_p(ram + 0x7ffa) == 1);
+    cpu_reset_interrupt(cpu, CPU_INTERRUPT_NMI);
+
     /* hlt with IF=0 stays halted */
     load(cpu, "fa f4");
     CHECK("hlt", run(cpu) == CPU_EXIT_HALTED && cpu->eip == 2);
@@ -363,6 +406,28 @@ static void test_exec_control(X86CPU *cpu)
     run(cpu);
     CHECK("TF trap", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 8);
     CHECK("DR6.BS", cpu->dr[6] & DR6_BS);
+
+    /*
+     * TF over REP STOSB: one single-step trap per iteration, with IP at the REP until the
+     * last one. The #DB handler at 0300:0000 logs the frame IP at 0x5002 + 2n, counts in
+     * 0x5000 and returns:
+     *   push ax; push bx; push bp; mov bp,sp; mov ax,[bp+6]; mov bx,[0x5000]; shl bx,1;
+     *   mov [bx+0x5002],ax; inc word [0x5000]; pop bp; pop bx; pop ax; iret
+     * Program: pushf; pop ax; or ax,0x100; push ax; mov cx,3; mov di,0x4000; mov al,7;
+     *   popf; rep stosb (IP 0x0f); jmp $ (IP 0x11)
+     */
+    load(cpu, "9c 58 0d0001 50 b90300 bf0040 b007 9d f3aa ebfe");
+    memcpy(ram + 0x3000, "\x50\x53\x55\x89\xe5\x8b\x46\x06\x8b\x1e\x00\x50\xd1\xe3"
+                         "\x89\x87\x02\x50\xff\x06\x00\x50\x5d\x5b\x58\xcf", 26);
+    set_vector(EXC_DB, 0x300, 0);
+    cpu_exec(cpu, 100);
+    CHECK("TF rep: a trap per iteration", lduw_le_p(ram + 0x5000) >= 4 &&
+                                              lduw_le_p(ram + 0x5002) == 0x0f &&
+                                              lduw_le_p(ram + 0x5004) == 0x0f &&
+                                              lduw_le_p(ram + 0x5006) == 0x11 &&
+                                              lduw_le_p(ram + 0x5008) == 0x11);
+    CHECK("TF rep: stored", ram[0x4000] == 7 && ram[0x4001] == 7 && ram[0x4002] == 7 &&
+                                ram[0x4003] == 0 && (cpu->regs[R_ECX] & 0xffff) == 0);
 
     /* gdb breakpoint before the third nop, then continue over it */
     load(cpu, "90 90 90 90 f4");

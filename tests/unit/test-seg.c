@@ -464,6 +464,21 @@ static void test_misc(void)
     cpu_set_eflags(cpu, EF_FIXED1 | (3u << EF_IOPL_SHIFT));
     v = TRY(cpu, cpu_check_io(cpu, 0x61, 1));
     CHECK_EQ(v, -1);
+
+    /* Unprivileged system reads at CPL 3: smsw eax; str ax; sldt ax (0F 01 E0, 0F 00 C8,
+     * 0F 00 C0). MOV EAX,CR0 (0F 20 C0) is #GP(0) there. */
+    memcpy(ram + 0x400000, "\x0f\x01\xe0\x0f\x00\xcb\x0f\x00\xc1\x0f\x20\xc0", 12);
+    cpu->regs[R_EAX] = cpu->regs[R_EBX] = cpu->regs[R_ECX] = 0xdeadbeef;
+    cpu->eip = 0x400000;
+    cpu->exc_vector = -1;
+    cpu_exec(cpu, 3);
+    CHECK_EQ(cpu->exc_vector, -1);
+    CHECK_EQ(cpu->regs[R_EAX], cpu->cr[0]);
+    CHECK_EQ(cpu->regs[R_EBX], SEL_TSS1); /* r32: zero-extended on P6 */
+    CHECK_EQ(cpu->regs[R_ECX], SEL_LDT);
+    CHECK_EQ(cpu->eip, 0x400009);
+    cpu_exec(cpu, 1);
+    CHECK_EQ(cpu->exc_vector, EXC_GP);
     cpu_free(cpu);
 
     /* SYSENTER / SYSEXIT */
