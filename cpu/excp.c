@@ -9,8 +9,8 @@
  * back to cpu_deliver_event() through its own sigsetjmp() and is combined with the event
  * being delivered: serially, as #DF, or as a triple fault (return false).
  *
- * Not implemented: CR4.VME/PVI (not advertised in CPUID, CR4 rejects them): a software
- * INT in v86 mode with IOPL < 3 is #GP(0), as without VME.
+ * Not implemented: CR4.VME/PVI (not advertised in CPUID, CR4 rejects them): INT n in
+ * v86 mode with IOPL < 3 is #GP(0), as without VME.
  */
 #include "cpu/seg.h"
 
@@ -100,7 +100,12 @@ static void deliver_pm(X86CPU *cpu, int vector, int kind, bool has_err, uint32_t
     Desc g, cd;
     int type;
 
-    if (vm && is_soft(kind) && ((cpu->eflags & EF_IOPL) >> EF_IOPL_SHIFT) < 3) {
+    /*
+     * In v86 mode INT n (CD) is IOPL-sensitive: #GP(0) to the monitor when IOPL < 3.
+     * INT3 and INTO are not (SDM vol. 3 20.2.7): they go through the IDT, where a gate
+     * with DPL < 3 gives #GP(vector * 8 + 2) as at any CPL 3.
+     */
+    if (vm && kind == EXC_KIND_SOFT && ((cpu->eflags & EF_IOPL) >> EF_IOPL_SHIFT) < 3) {
         cpu_raise_exception(cpu, EXC_GP, 0);
     }
     if (addr + 7 > cpu->idt.limit) {

@@ -1,9 +1,11 @@
 ; x86pc-test: timeout=10
 ; v86: virtual-8086 mode under a ring-0 monitor.  Entered with IRETD (EFLAGS.VM = 1);
-; with IOPL < 3, INT n, CLI and HLT raise #GP(0) to the monitor; IN/OUT are checked
-; against the TSS I/O permission bitmap (regardless of IOPL); with IOPL = 3, INT n goes
-; through a DPL-3 IDT gate to a 32-bit handler that sees VM = 1 and the v86 segment
-; registers on its stack, and IRETD returns to v86 mode.  HLT exits to the monitor.
+; with IOPL < 3, INT n, CLI, STI, PUSHF, POPF, IRET and HLT raise #GP(0) to the monitor
+; (no VME: CPUID does not offer it); INT3 is not IOPL-sensitive and meets the DPL-0 IDT
+; gate (#GP(0x1A)); IN/OUT are checked against the TSS I/O permission bitmap (regardless
+; of IOPL); with IOPL = 3, INT n goes through a DPL-3 IDT gate to a 32-bit handler that
+; sees VM = 1 and the v86 segment registers on its stack, IRETD returns to v86 mode, and
+; POPF changes IF but not IOPL.  HLT exits to the monitor.
 %define TEST_NAME "v86"
 %include "lib.inc"
 
@@ -91,13 +93,25 @@ phase1_done:
                 ; v86 code ran: it stored its results in V86_DATA.
                 CHECK_EQ [V86_DATA + 0], 0x1234, 1, "v86 code ran with DS = 0x1000"
                 CHECK_EQ [V86_DATA + 4], V86_SS * 16, 2, "v86 linear address = SS * 16 + SP"
-                ; #GP log: INT 0x21, OUT denied, IN denied, CLI, HLT (OUT/IN to PORT_OK pass).
-                CHECK_EQ [GP_COUNT], 5, 3, "number of #GP exits in phase 1"
+                ; #GP log: INT 0x21, OUT denied, IN denied, CLI, STI, PUSHF, POPF, INT3, IRET,
+                ; HLT (OUT/IN to PORT_OK pass).
+                CHECK_EQ [GP_COUNT], 10, 3, "number of #GP exits in phase 1"
                 LOG_IS 0, 0xCD, 4
                 LOG_IS 1, 0xE6, 5
                 LOG_IS 2, 0xEC, 6
                 LOG_IS 3, 0xFA, 7
-                LOG_IS 4, 0xF4, 8
+                LOG_IS 4, 0xFB, 22
+                LOG_IS 5, 0x9C, 23
+                LOG_IS 6, 0x9D, 24
+                ; INT3 is not IOPL-sensitive: it goes through the IDT, whose DPL-0 gate for
+                ; vector 3 refuses CPL 3 with #GP(3 * 8 + 2).
+                CHECK_EQ [GP_LOG + 12 * 7], 0xCC, 25, "#GP log: INT3 through a DPL-0 gate"
+                CHECK_EQ [GP_LOG + 12 * 7 + 4], 3 * 8 + 2, 25, "#GP log: INT3 error code"
+                mov eax, [GP_LOG + 12 * 7 + 8]
+                and eax, 0x20000
+                CHECK_EQ eax, 0x20000, 25, "#GP log: VM set in pushed EFLAGS"
+                LOG_IS 8, 0xCF, 26
+                LOG_IS 9, 0xF4, 8
                 CHECK_EQ [V86_DATA + 8], 0x21, 9, "monitor emulated INT 0x21 (skipped it)"
 
                 ; ---- phase 2: IOPL 3 ----
@@ -116,6 +130,9 @@ phase2_done:
                 CHECK_EQ [V86_DATA + 12], V86_DS, 16, "DS restored by IRETD to v86"
                 CHECK_EQ [V86_DATA + 16], 0x3000, 17, "PUSHF in v86 shows IOPL 3"
                 CHECK_EQ [V86_DATA + 20], 0x200, 18, "STI/CLI work with IOPL 3 (IF was set)"
+                mov eax, [V86_DATA + 24]
+                and eax, 0xFFFF
+                CHECK_EQ eax, 0x3200, 27, "POPF in v86 (IOPL 3) sets IF but keeps IOPL"
                 ; #GP log: OUT denied (bitmap applies even with IOPL 3), HLT.
                 CHECK_EQ [GP_COUNT], 2, 19, "number of #GP exits in phase 2"
                 LOG_IS 0, 0xE6, 20
@@ -158,6 +175,14 @@ monitor_gp:
                 cmp bl, 0xFA                ; CLI
                 je .skip
                 cmp bl, 0xFB                ; STI
+                je .skip
+                cmp bl, 0x9C                ; PUSHF
+                je .skip
+                cmp bl, 0x9D                ; POPF
+                je .skip
+                cmp bl, 0xCC                ; INT3
+                je .skip
+                cmp bl, 0xCF                ; IRET
                 je .skip
                 mov eax, 2
                 cmp bl, 0xE4                ; IN AL, imm8
@@ -231,6 +256,11 @@ v86_phase1:
                 mov dx, PORT_DENIED
                 in al, dx                   ; #GP
                 cli                         ; #GP (IOPL 0)
+                sti                         ; #GP
+                pushf                       ; #GP
+                popf                        ; #GP
+                int3                        ; #GP(0x1A): DPL-0 gate (INT3 is not IOPL-sensitive)
+                iret                        ; #GP
                 hlt                         ; #GP -> monitor exits v86 mode
 
 v86_phase2:
@@ -249,6 +279,13 @@ v86_phase2:
                 mov eax, [16]
                 and eax, 0x3000
                 mov [16], eax
+                push word 0x0200            ; IOPL 0, IF 1
+                popf                        ; IOPL 3: IF changes, IOPL does not
+                pushf
+                pop ax
+                cli
+                and ax, 0x3200
+                mov [24], ax
                 out PORT_OK, al
                 out PORT_DENIED, al         ; #GP: the bitmap applies even with IOPL 3
                 hlt                         ; #GP (privileged)
