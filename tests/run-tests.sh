@@ -197,8 +197,11 @@ if [ -n "$skip_reasons" ]; then
 fi
 [ -n "$failed_names" ] && echo "failed:$failed_names"
 if [ "$skipped" -gt 0 ]; then
-    echo "$passed passed, $failed failed, $skipped skipped"
+    summary="$passed passed, $failed failed, $skipped skipped"
 else
-    echo "$passed passed, $failed failed"
+    summary="$passed passed, $failed failed"
 fi
+echo "$summary"
+# For check-cross, which reports every host's counts together at its end.
+echo "$summary" >"$OUT/summary"
 [ "$failed" -eq 0 ]
