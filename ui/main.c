@@ -209,6 +209,12 @@ static void parse_chardev(const char *opt, const char *arg, ChardevSpec *spec)
 {
     char err[256];
 
+    /* QEMU's "mon:" shares the device with a monitor (C-a c switches); x86pc's monitor
+     * needs a device of its own (-monitor), and the rest would work without it. */
+    if (!strncmp(arg, "mon:", 4) && strcmp(opt, "-monitor") != 0) {
+        set_unsupported("a monitor multiplexed on a device ('mon:'; use -monitor DEV)");
+    }
+
     if (!chr_parse(arg, spec, err, sizeof(err))) {
         fatal("%s: %s", opt, err);
     }

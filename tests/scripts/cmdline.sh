@@ -223,6 +223,7 @@ unsupported "-icount shift=auto refused" -icount shift=auto
 unsupported "-boot menu=on refused" -boot menu=on
 unsupported "-boot once= refused" -boot once=d
 unsupported "-rtc driftfix=slew refused" -rtc base=utc,driftfix=slew
+unsupported "-serial mon:stdio refused" -serial mon:stdio
 # A usage error is reported before a missing feature.
 bad "bad value beats unsupported feature" "-m: bad size" -accel jit -m 0
 
@@ -241,6 +242,7 @@ good "-debugcon file:" -debugcon "file:$tmp/debugcon"
 good "-display none" -display none
 good "-nic none" -nic none
 good "-monitor none" -monitor none
+good "-monitor mon:stdio is the monitor on stdio" -monitor mon:stdio
 good "-accel interp, -accel tcg" -accel interp -accel tcg
 good "-icount shift=3,sleep=off,align=off" -icount shift=3,sleep=off,align=off
 good "-icount 0" -icount 0
