@@ -509,6 +509,19 @@ static void gdb_resume(GdbStub *s)
     machine_resume(s->m);
 }
 
+/*
+ * The machine stopped for a reason other than a debug event (Ctrl-C, vCont;t, a monitor
+ * or QMP stop) while gdb waited: a step still in flight is abandoned, as gdb considers it
+ * finished by this stop. Left set, it would stop the vCPU after one instruction at the
+ * next 'c', a stop gdb never asked for.
+ */
+static void gdb_cancel_steps(GdbStub *s)
+{
+    for (int i = 0; i < machine_nb_cpus(s->m); i++) {
+        machine_cpu(s->m, i)->single_step = false;
+    }
+}
+
 static void gdb_clear_debug_state(GdbStub *s)
 {
     for (int i = 0; i < machine_nb_cpus(s->m); i++) {
@@ -526,9 +539,7 @@ static void gdb_debug_stopped(void *opaque, X86CPU *cpu)
     char reason[64] = "";
     bool stepped = cpu->single_step;
 
-    for (int i = 0; i < machine_nb_cpus(s->m); i++) {
-        machine_cpu(s->m, i)->single_step = false;
-    }
+    gdb_cancel_steps(s);
     if (!s->connected) {
         /* gdb went away with a step in flight: nothing to report to. */
         cpu->watchpoint_hit = false;
@@ -648,6 +659,7 @@ static void gdb_vcont(GdbStub *s, const char *p)
         gdb_resume(s);
     } else if (any_stop) {
         machine_pause(s->m);
+        gdb_cancel_steps(s);
         s->paused_by_gdb = true;
         gdb_stop_reply(s, 0, gdb_cpu(s, s->c_cpu), NULL);
     } else {
@@ -887,7 +899,11 @@ static void gdb_query(GdbStub *s, const char *p)
             return;
         }
         cpu = machine_cpu(s->m, t);
-        snprintf(info, sizeof(info), "CPU#%d [%s]", t, cpu->halted ? "halted" : "running");
+        /* What `info threads` shows: the vCPU's mode and whether it waits. */
+        snprintf(info, sizeof(info), "CPU#%d [%s%s]", t,
+                 !(cpu->cr[0] & CR0_PE) ? "real mode" : (cpu->hflags & HF_VM) ? "vm86 mode"
+                 : "protected mode",
+                 cpu->wait_for_sipi ? ", waiting for SIPI" : cpu->halted ? ", halted" : "");
         reply_reset(s);
         reply_hex(s, (const uint8_t *)info, strlen(info));
         reply_send(s);
@@ -1166,6 +1182,7 @@ static void gdb_poll(void *opaque)
                 log_mask_printf(LOG_GDB, "gdb: <- Ctrl-C\n");
                 if (s->running) {
                     machine_pause(s->m);
+                    gdb_cancel_steps(s);
                     s->running = false;
                     s->paused_by_gdb = true;
                     gdb_stop_reply(s, GDB_SIGINT, gdb_cpu(s, s->c_cpu), NULL);
@@ -1199,6 +1216,7 @@ static void gdb_poll(void *opaque)
     if (!machine_is_paused(s->m)) {
         s->seen_running = true;
     } else if (s->running && s->seen_running && s->connected) {
+        gdb_cancel_steps(s);
         s->running = false;
         s->paused_by_gdb = true;
         gdb_stop_reply(s, GDB_SIGINT, gdb_cpu(s, s->c_cpu), NULL);
