@@ -37,6 +37,9 @@ typedef struct PICState {
     PIC8259 chip[2];
     IRQ cpu_intr;
     uint8_t intr_level;
+    /* Interrupts acknowledged per IRQ (INTA), for `info irq`: host-side statistics, not
+     * chip state (not saved, not reset). */
+    uint64_t delivered[16];
 } PICState;
 
 static uint8_t pic_level_mask(PIC8259 *p)
@@ -173,11 +176,13 @@ int pic_intr_ack(struct PICState *s)
             if (irq2 >= 0) {
                 pic_ack(&s->chip[1], irq2);
                 vector = s->chip[1].irq_base + irq2;
+                s->delivered[8 + irq2]++;
             } else {
                 vector = s->chip[1].irq_base + 7; /* spurious IRQ15 */
             }
         } else {
             vector = s->chip[0].irq_base + irq;
+            s->delivered[irq]++;
         }
     }
     pic_update(s);
@@ -395,11 +400,41 @@ static void *pic_init(Board *b, int instance)
     return s;
 }
 
+/* `info irq`: one line per ISA IRQ, in words. */
+static void pic_info_irq(PICState *s, FILE *out)
+{
+    static const char *const usual[16] = {
+        "timer (PIT)", "keyboard", "cascade (slave)", "COM2/COM4", "COM1/COM3", "LPT2",
+        "floppy", "LPT1", "RTC", "ACPI SCI", "PCI", "PCI", "PS/2 mouse", "FPU error",
+        "IDE primary", "IDE secondary",
+    };
+
+    fprintf(out, "IRQ  usual use        input  trigger  masked  requested  in-service  vector  "
+                 "delivered\n");
+    for (int n = 0; n < 16; n++) {
+        PIC8259 *p = &s->chip[n >> 3];
+        int ir = n & 7;
+        uint8_t bit = (uint8_t)(1u << ir);
+
+        fprintf(out, "%3d  %-16s %-6s %-8s %-7s %-10s %-11s 0x%02x    %llu\n", n, usual[n],
+                (p->last_irr & bit) ? "high" : "low",
+                pic_level_triggered(p, ir) ? "level" : "edge", (p->imr & bit) ? "yes" : "no",
+                (p->irr & bit) ? "yes" : "no", (p->isr & bit) ? "yes" : "no",
+                (p->irq_base + ir) & 0xff, (unsigned long long)s->delivered[n]);
+    }
+    fprintf(out, "(8259A PICs; `info pic` shows their registers. An OS in APIC mode routes "
+                 "IRQs through the IOAPIC instead: `info ioapic`.)\n");
+}
+
 static bool pic_info(void *opaque, const char *what, FILE *out)
 {
     PICState *s = opaque;
 
-    if (strcmp(what, "pic") != 0 && strcmp(what, "irq") != 0) {
+    if (strcmp(what, "irq") == 0) {
+        pic_info_irq(s, out);
+        return true;
+    }
+    if (strcmp(what, "pic") != 0) {
         return false;
     }
     for (int i = 0; i < 2; i++) {
