@@ -691,8 +691,25 @@ static bool cmd_log(Machine *m, const char *args, FILE *out)
     uint32_t mask;
 
     if (!*args) {
+        static const struct {
+            const char *name;
+            uint32_t bit;
+        } items[] = {
+#define LOG_ITEM(id, name, help) {name, LOG_##id},
+#include "util/log-items.def"
+#undef LOG_ITEM
+        };
+        const char *sep = "";
+
         log_print_help(out);
-        fprintf(out, "current mask: 0x%x\n", log_mask);
+        fprintf(out, "now logging: ");
+        for (size_t i = 0; i < ARRAY_SIZE(items); i++) {
+            if (log_mask & items[i].bit) {
+                fprintf(out, "%s%s", sep, items[i].name);
+                sep = ",";
+            }
+        }
+        fprintf(out, "%s\n", *sep ? "" : "nothing");
         return true;
     }
     if (strcmp(args, "none") == 0) {
@@ -714,7 +731,8 @@ static bool cmd_sendkey(Machine *m, const char *args, FILE *out)
 
 static bool cmd_screendump(Machine *m, const char *args, FILE *out)
 {
-    fprintf(out, "screendump: not supported yet: no display device\n");
+    fprintf(out, "screendump: not supported yet: x86pc has no display device (no VGA), so "
+                 "there is no screen to save\n");
     return false;
 }
 
@@ -733,8 +751,8 @@ static bool cmd_cpu(Machine *m, const char *args, FILE *out)
 
 static const MonCmd mon_cmds[] = {
     {"help", "?", "[CMD]", "show the commands, or help for one", cmd_help},
-    {"info", NULL, "ITEM", "show machine state: registers cpus tlb mem pic irq pci mtree "
-                           "status version", cmd_info},
+    {"info", NULL, "ITEM", "show machine state: registers cpus tlb mem irq pic lapic ioapic "
+                           "pci mtree clock status version", cmd_info},
     {"x", NULL, "/FMT ADDR", "dump linear memory: FMT = count, format x|d|u|c|i, "
                              "size b|h|w|g (e.g. x/8xb 0x7c00, x/4i $pc)", cmd_x},
     {"xp", NULL, "/FMT ADDR", "dump physical memory (same formats as x)", cmd_xp},
@@ -747,7 +765,8 @@ static const MonCmd mon_cmds[] = {
     {"log", NULL, "ITEMS|none", "set the -d log items (no argument: list them)", cmd_log},
     {"sendkey", NULL, "KEYS", "press keys together (e.g. ctrl-alt-delete, a, ret, 0x1e)",
      cmd_sendkey},
-    {"screendump", NULL, "FILE", "save the screen to FILE", cmd_screendump},
+    {"screendump", NULL, "FILE", "save the screen to FILE (not yet: x86pc has no display "
+                                 "device)", cmd_screendump},
 };
 
 static bool cmd_help(Machine *m, const char *args, FILE *out)
@@ -783,7 +802,13 @@ static bool cmd_info(Machine *m, const char *args, FILE *out)
                      "info mem        mapped linear ranges with their permissions\n"
                      "info status     running or paused\n"
                      "info version    x86pc version\n"
-                     "info pic|irq|pci|mtree   device state\n");
+                     "info irq        every ISA IRQ line: level, mask, pending, vector\n"
+                     "info pic        8259A PIC registers\n"
+                     "info lapic      local APIC of every CPU\n"
+                     "info ioapic     IOAPIC redirection table\n"
+                     "info pci        PCI devices\n"
+                     "info mtree      the physical memory map\n"
+                     "info clock      the virtual clock\n");
         return true;
     }
     if (strcmp(args, "registers") == 0) {
@@ -822,6 +847,7 @@ bool monitor_execute(Machine *m, const char *cmdline, FILE *out)
     const char *args;
     char argbuf[MON_LINE_MAX];
     size_t alen;
+    bool fmt_given;
 
     while (*p && *p != ' ' && *p != '\t' && *p != '/' && n < sizeof(name) - 1) {
         name[n++] = *p++;
@@ -830,8 +856,10 @@ bool monitor_execute(Machine *m, const char *cmdline, FILE *out)
     if (n == 0) {
         return true; /* empty line */
     }
-    /* Arguments without surrounding blanks; x/FMT keeps its '/'. */
-    args = *p == '/' ? p : skip_ws(p);
+    /* Arguments without surrounding blanks; x/FMT keeps its '/' (only when it follows the
+     * name directly: "screendump /tmp/s.ppm" is a path). */
+    fmt_given = *p == '/';
+    args = fmt_given ? p : skip_ws(p);
     alen = strlen(args);
     if (alen >= sizeof(argbuf)) {
         fprintf(out, "%s: argument too long\n", name);
@@ -845,7 +873,7 @@ bool monitor_execute(Machine *m, const char *cmdline, FILE *out)
     for (size_t i = 0; i < ARRAY_SIZE(mon_cmds); i++) {
         const MonCmd *c = &mon_cmds[i];
         if (strcmp(name, c->name) == 0 || (c->alias && strcmp(name, c->alias) == 0)) {
-            if (argbuf[0] == '/' && c->fn != cmd_x && c->fn != cmd_xp) {
+            if (fmt_given && c->fn != cmd_x && c->fn != cmd_xp) {
                 break;
             }
             return c->fn(m, argbuf, out);
