@@ -78,15 +78,31 @@ static void qmp_version(int *major, int *minor, int *micro)
 
 /* ---- commands ---- */
 
+/* Paused before any vCPU ran an instruction (-S): QEMU's "prelaunch" state. */
+static bool qmp_prelaunch(QmpServer *s)
+{
+    if (!machine_is_paused(s->m)) {
+        return false;
+    }
+    for (int i = 0; i < machine_nb_cpus(s->m); i++) {
+        if (machine_cpu(s->m, i)->icount != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static JsonValue *qmp_cmd_status(QmpServer *s, const JsonValue *args)
 {
     JsonValue *r = json_new_object();
     bool paused = machine_is_paused(s->m);
+    const char *status = s->shutdown ? "shutdown"
+                         : qmp_prelaunch(s) ? "prelaunch"
+                         : paused ? "paused" : "running";
 
     json_object_set(r, "running", json_new_bool(!paused && !s->shutdown));
     json_object_set(r, "singlestep", json_new_bool(false));
-    json_object_set(r, "status",
-                    json_new_string(s->shutdown ? "shutdown" : paused ? "paused" : "running"));
+    json_object_set(r, "status", json_new_string(status));
     return r;
 }
 
@@ -98,6 +114,11 @@ static JsonValue *qmp_cmd_stop(QmpServer *s, const JsonValue *args)
 
 static JsonValue *qmp_cmd_cont(QmpServer *s, const JsonValue *args)
 {
+    if (s->shutdown) {
+        /* As QEMU: after a guest power-off under -no-shutdown, only a reset continues. */
+        qmp_set_error(s, "GenericError", "Resetting the Virtual Machine is required");
+        return NULL;
+    }
     machine_resume(s->m);
     return json_new_object();
 }
@@ -380,11 +401,15 @@ static void qmp_event(void *opaque, MachineEvent ev)
         return;
     }
     if (ev == MEV_SHUTDOWN) {
-        bool host = s->quit_requested || monitor_quit_requested();
+        bool quit = s->quit_requested || monitor_quit_requested();
+        /* A system_reset under -no-reboot ends as a shutdown, without a RESET. */
+        bool reset = !quit && s->reset_requested;
         data = json_new_object();
-        json_object_set(data, "guest", json_new_bool(!host));
-        json_object_set(data, "reason", json_new_string(host ? "host-qmp-quit"
-                                                             : "guest-shutdown"));
+        json_object_set(data, "guest", json_new_bool(!quit && !reset));
+        json_object_set(data, "reason", json_new_string(quit ? "host-qmp-quit"
+                                                        : reset ? "host-qmp-system-reset"
+                                                        : "guest-shutdown"));
+        s->reset_requested = false;
     } else if (ev == MEV_RESET) {
         data = json_new_object();
         json_object_set(data, "guest", json_new_bool(!s->reset_requested));

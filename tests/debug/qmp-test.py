@@ -3,11 +3,13 @@
 
 usage: qmp-test.py X86PC GUEST_IMAGE
 
-Starts X86PC -bios GUEST_IMAGE -display none -S -qmp unix:SOCK,server,nowait and checks:
-the greeting, that commands before qmp_capabilities are refused (CommandNotFound), the
-handshake, stop / query-status (paused) / cont / query-status (running) with their
-STOP/RESUME events, "id" echo, a bad-JSON error reply, human-monitor-command, a second
-client after the first disconnects, and quit (SHUTDOWN event, exit status 0).
+Starts X86PC -bios GUEST_IMAGE -smp 2 -display none -S -qmp unix:SOCK,server,nowait and
+checks: the greeting, that commands before qmp_capabilities are refused (CommandNotFound),
+the handshake, query-status (prelaunch under -S), stop / query-status (paused) / cont /
+query-status (running) with their STOP/RESUME events, "id" echo, a bad-JSON error reply,
+human-monitor-command, query-cpus-fast (two vCPUs), system_reset (RESET event) and
+system_powerdown (POWERDOWN event), a second client after the first disconnects, and quit
+(SHUTDOWN event, exit status 0).
 Prints one PASS/FAIL line; exit status 0 on success. Also runs against qemu-system-i386.
 """
 import json
@@ -121,7 +123,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="qmp-test.")
     sockpath = os.path.join(tmp, "qmp.sock")
     log = open(os.path.join(tmp, "emu.log"), "w+")
-    emu = subprocess.Popen([x86pc, "-bios", image, "-display", "none", "-S",
+    emu = subprocess.Popen([x86pc, "-bios", image, "-smp", "2", "-display", "none", "-S",
                             "-qmp", "unix:%s,server,nowait" % sockpath],
                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     step = "start"
@@ -133,6 +135,7 @@ def main():
         r = q.cmd("query-status", id=1)
         check(r.get("id") == 1, "id echoed: %r" % r)
         check(r["return"]["running"] is False, "not running under -S: %r" % r)
+        check(r["return"]["status"] == "prelaunch", "prelaunch under -S: %r" % r)
 
         step = "cont"
         r = q.cmd("cont", id="c1")
@@ -180,7 +183,22 @@ def main():
         r = q.cmd("query-version")
         check("qemu" in r["return"] and "major" in r["return"]["qemu"], "version: %r" % r)
         r = q.cmd("query-cpus-fast")
-        check(len(r["return"]) >= 1 and r["return"][0]["cpu-index"] == 0, "cpus: %r" % r)
+        check([c["cpu-index"] for c in r["return"]] == [0, 1] and
+              all(c["target"] == "i386" and "qom-path" in c for c in r["return"]),
+              "query-cpus-fast with -smp 2: %r" % r)
+
+        step = "system_reset"
+        r = q.cmd("system_reset", id=11)
+        check(r == {"return": {}, "id": 11}, "system_reset: %r" % r)
+        ev = q.wait_event("RESET")
+        check(ev.get("data", {}).get("guest") is False, "RESET from the host: %r" % ev)
+        r = q.cmd("human-monitor-command", {"command-line": "info cpus"})
+        check("pc=0xfffffff0" in r.get("return", ""), "CPU 0 at the reset vector: %r" % r)
+
+        step = "system_powerdown"
+        r = q.cmd("system_powerdown")
+        check(r == {"return": {}}, "system_powerdown: %r" % r)
+        q.wait_event("POWERDOWN")
         r = q.cmd("query-commands")
         names = [c["name"] for c in r["return"]]
         check("query-status" in names and "quit" in names, "commands: %r" % names)
@@ -200,10 +218,10 @@ def main():
         step = "quit"
         r = q.cmd("quit")
         check(r == {"return": {}}, "quit: %r" % r)
-        try:
-            q.wait_event("SHUTDOWN")
-        except (EOFError, TimeoutError, OSError):
-            pass  # the process may exit before the event is read; its status is what counts
+        # Sent before x86pc exits: it stays readable on the socket after the exit.
+        ev = q.wait_event("SHUTDOWN")
+        check(ev.get("data") == {"guest": False, "reason": "host-qmp-quit"},
+              "SHUTDOWN after quit: %r" % ev)
         status = emu.wait(timeout=TIMEOUT)
         check(status == 0, "exit status %d after quit" % status)
     except Exception as e:  # any failure, including timeouts and protocol errors
