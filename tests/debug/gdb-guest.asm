@@ -1,18 +1,20 @@
 ; Guest for tests/debug/gdb-test.sh: a 64 KiB "BIOS" image (-bios) that
-;   1. copies a boot sector to 0000:7C00 and the protected-mode program (gdb-pm.c, built as
-;      a flat binary linked at 0x8000) to 0000:8000,
-;   2. jumps to 0000:7C00, like a BIOS handing over to a boot sector,
-;   3. the boot sector loads known values into AX/BX, writes AX+1 to [0x600] (the watchpoint
-;      test), enters 32-bit protected mode with flat segments and calls pm_main, whose address
-;      the build passes in PM_ENTRY (read from gdb-pm.elf with nm: gdb uses the same ELF for
-;      its symbols, so symbols and code agree by construction).
+;   1. copies a boot sector to 0000:7C00 and jumps there, like a BIOS handing over to a
+;      boot sector;
+;   2. the boot sector loads known values into AX/BX, writes AX+1 to [0x600] (the watchpoint
+;      test) and enters 32-bit protected mode with flat segments;
+;   3. in protected mode it copies the program built from gdb-pm.c (a flat binary linked at
+;      1 MiB, embedded below) to 0x100000 and jumps to its entry _start, whose address the
+;      build passes in PM_ENTRY (read from gdb-pm.elf with nm: gdb uses the same ELF for its
+;      symbols, so symbols and code agree by construction). The same ELF also boots on its
+;      own as a Multiboot kernel (x86pc -kernel gdb-pm.elf).
 ;
 ; Build (gdb-test.sh does this):
-;   nasm -f bin -DPM_BIN='"gdb-pm.bin"' -DPM_ENTRY=0x8xxx -o gdb-guest.bin gdb-guest.asm
+;   nasm -f bin -DPM_BIN='"gdb-pm.bin"' -DPM_ENTRY=0x1000xx -o gdb-guest.bin gdb-guest.asm
 ; Without PM_BIN/PM_ENTRY the image still builds; the boot sector then halts after the
 ; watched write.
 ;
-; Runs unchanged on qemu-system-i386 -bios, which is how the test flow was validated.
+; Runs unchanged on qemu-system-i386 -bios (A20 is enabled at reset there as here).
 
 %ifndef PM_ENTRY
 %define PM_ENTRY 0
@@ -33,10 +35,6 @@ start:
         mov si, section.boot.start
         mov di, 0x7c00
         mov cx, boot_end - boot_begin
-        rep movsb
-        mov si, section.pm.start
-        mov di, 0x8000
-        mov cx, pm_end - pm_begin
         rep movsb
         xor ax, ax
         mov ds, ax
@@ -66,8 +64,13 @@ pm_entry:
         mov gs, ax
         mov ss, ax
         mov esp, 0x9f000
-        mov eax, PM_ENTRY
-        call eax
+        mov esi, 0xf0000 + section.pm.start ; the BIOS image is also mapped at 0xF0000
+        mov edi, 0x100000
+        mov ecx, pm_end - pm_begin
+        rep movsb
+        xor eax, eax                ; not a Multiboot loader: no magic in EAX
+        mov ecx, PM_ENTRY
+        jmp ecx
 %endif
 halt:
         hlt
@@ -82,8 +85,8 @@ gdt_desc:
         dd gdt
 boot_end:
 
-; ---- the protected-mode program, linked at 0x8000 ----
-section pm follows=boot vstart=0x8000 align=16
+; ---- the protected-mode program, linked at 0x100000 (copied there by the boot sector) ----
+section pm follows=boot vstart=0x100000 align=16
 pm_begin:
 %ifdef PM_BIN
         incbin PM_BIN
