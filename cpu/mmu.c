@@ -538,9 +538,30 @@ static void watch_check(X86CPU *cpu, uint32_t lin, unsigned size, bool write)
 
 /* ---- TLB fill ---- */
 
-static void NORETURN raise_page_fault(X86CPU *cpu, uint32_t lin, uint32_t err)
+/* -d mmu: the page-table entries a walk read, with their physical addresses, e.g.
+ * " pde@00020004=00022023 pte@00022000=00030063". Empty without paging. */
+static const char *walk_str(const MMUWalk *w, char *buf, size_t n)
 {
-    log_mask_printf(LOG_MMU, "mmu: #PF lin=%08x err=%02x\n", lin, err);
+    static const char *const names[2] = {"pde", "pte"};
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < w->nent && len < n; i++) {
+        int k = snprintf(buf + len, n - len, w->pae ? " %s@%09llx=%016llx" : " %s@%08llx=%08llx",
+                         names[i], (unsigned long long)w->ent_addr[i],
+                         (unsigned long long)w->ent[i]);
+        len += k > 0 ? (size_t)k : 0;
+    }
+    return buf;
+}
+
+static void NORETURN raise_page_fault(X86CPU *cpu, uint32_t lin, uint32_t err,
+                                      const MMUWalk *w)
+{
+    if (log_enabled(LOG_MMU)) {
+        char ents[96];
+        log_printf("mmu: #PF lin=%08x err=%02x%s\n", lin, err, walk_str(w, ents, sizeof(ents)));
+    }
     cpu->cr[2] = lin;
     cpu_raise_exception(cpu, EXC_PF, err);
 }
@@ -556,7 +577,7 @@ TLBEntry *mmu_tlb_fill(X86CPU *cpu, uint32_t lin, int acc, int idx)
     bool same;
 
     if (!mmu_translate(cpu, lin, acc, idx == MMU_USER, &w, &err)) {
-        raise_page_fault(cpu, lin, err);
+        raise_page_fault(cpu, lin, err, &w);
     }
     ppage = a20(cpu, w.paddr) & ~(uint64_t)(TARGET_PAGE_SIZE - 1);
     same = !(e->tag_read & TLB_INVALID) && (e->tag_read & TARGET_PAGE_MASK) == page &&
@@ -590,11 +611,15 @@ TLBEntry *mmu_tlb_fill(X86CPU *cpu, uint32_t lin, int acc, int idx)
             }
         }
     }
-    log_mask_printf(LOG_MMU, "mmu: fill %s %08x -> %09llx %s%s%s%s%s\n",
-                    idx == MMU_USER ? "user" : "sup ", page, (unsigned long long)ppage,
-                    acc == ACC_WRITE ? "w" : acc == ACC_FETCH ? "x" : "r",
-                    w.page_size > TARGET_PAGE_SIZE ? " large" : "", w.global ? " global" : "",
-                    e->host_read ? "" : " mmio", watch ? " watch" : "");
+    if (log_enabled(LOG_MMU)) {
+        char ents[96];
+        log_printf("mmu: fill %s %08x -> %09llx %s%s%s%s%s%s\n", idx == MMU_USER ? "user" : "sup ",
+                   page, (unsigned long long)ppage,
+                   acc == ACC_WRITE ? "w" : acc == ACC_FETCH ? "x" : "r",
+                   w.page_size > TARGET_PAGE_SIZE ? " large" : "", w.global ? " global" : "",
+                   e->host_read ? "" : " mmio", watch ? " watch" : "",
+                   walk_str(&w, ents, sizeof(ents)));
+    }
     return e;
 }
 
