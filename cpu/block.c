@@ -2,7 +2,7 @@
  * Decoded-block cache.
  *
  * A block is a run of decoded instructions keyed by (physical address of its first byte,
- * CS base, hflags & HF_BLOCK_KEY_MASK). It ends at a branch, an instruction that may
+ * CS base, CS limit, hflags & HF_BLOCK_KEY_MASK). It ends at a branch, an instruction that may
  * change the mode or the interrupt state (F_END, F_IO), the end of its page, or
  * BLOCK_MAX_INSNS. Only its first instruction may straddle a page boundary; the second
  * page is then recorded (phys2) and re-checked at every lookup, since paging may map the
@@ -354,6 +354,7 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
     b->phys = phys;
     b->phys2 = phys2;
     b->cs_base = cs_base;
+    b->cs_limit = limit;
     b->key = key;
     b->size = (uint16_t)pos;
     b->valid = true;
@@ -388,7 +389,7 @@ Block *block_lookup(X86CPU *cpu)
     key = cpu->hflags & HF_BLOCK_KEY_MASK;
 
     for (b = bc->hash[block_hash(phys, cs_base)]; b; b = b->hash_next) {
-        if (b->phys == phys && b->cs_base == cs_base && b->key == key) {
+        if (b->phys == phys && block_cs_match(b, &cpu->seg[R_CS]) && b->key == key) {
             if (b->phys2 != BLOCK_NO_PAGE) {
                 uint32_t next = (lin & TARGET_PAGE_MASK) + TARGET_PAGE_SIZE;
 

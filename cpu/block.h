@@ -17,6 +17,12 @@ struct Block {
     uint64_t phys;       /* physical address of the first byte (key) */
     uint64_t phys2;      /* page holding the tail of a page-straddling first insn */
     uint32_t cs_base;    /* key */
+    /*
+     * Key: the CS limit the block was built under. The builder stops the block at the
+     * limit, so the same bytes reached through a CS with the same base and a smaller
+     * limit need their own block (an instruction crossing the new limit must fault).
+     */
+    uint32_t cs_limit;
     uint32_t key;        /* hflags & HF_BLOCK_KEY_MASK (key) */
     uint16_t n_insns;
     uint16_t size;       /* bytes of guest code covered */
@@ -29,7 +35,7 @@ struct Block {
      * Direct chaining: up to two successors seen after this block, each with the linear
      * address it started at. A link is only followed while link_gen equals the cache's
      * link_gen (bumped by every TLB flush and every block-cache flush), the successor is
-     * still valid and its CS base and key match: it then stands for the TLB lookup and
+     * still valid and its CS base, CS limit and key match: it then stands for the TLB lookup and
      * the hash lookup that found it (cpu/exec.c).
      */
     Block *link[2];
@@ -80,6 +86,23 @@ void block_flush_all(X86CPU *cpu);
 /* The TLB was flushed (cpu/mmu.c): block links may no longer stand for a translation. */
 void block_links_flush(X86CPU *cpu);
 
+/*
+ * The CS part of a block's key: base and limit, compared as one 8-byte value. Both
+ * structures keep the limit right after the base, so the bytes compare equal exactly
+ * when both fields do, on any host byte order.
+ */
+_Static_assert(offsetof(Block, cs_limit) == offsetof(Block, cs_base) + 4, "Block CS key layout");
+_Static_assert(offsetof(SegmentCache, limit) == offsetof(SegmentCache, base) + 4,
+               "SegmentCache base/limit layout");
+static inline bool block_cs_match(const Block *b, const SegmentCache *cs)
+{
+    uint64_t k1, k2;
+
+    memcpy(&k1, &b->cs_base, 8);
+    memcpy(&k2, &cs->base, 8);
+    return k1 == k2;
+}
+
 static inline unsigned block_jcache_hash(uint64_t phys)
 {
     return (unsigned)(phys ^ (phys >> BLOCK_JCACHE_BITS)) & (BLOCK_JCACHE_SIZE - 1);
@@ -99,7 +122,7 @@ static inline Block *block_lookup_fast(X86CPU *cpu, BlockCache *bc)
         uint64_t phys = e->paddr | (lin & ~TARGET_PAGE_MASK);
         Block *b = bc->jcache[block_jcache_hash(phys)];
 
-        if (likely(b && b->phys == phys && b->cs_base == cs_base &&
+        if (likely(b && b->phys == phys && block_cs_match(b, &cpu->seg[R_CS]) &&
                    b->key == (cpu->hflags & HF_BLOCK_KEY_MASK))) {
             return b;
         }

@@ -344,7 +344,7 @@ static inline Block *exec_next_block(X86CPU *cpu, BlockCache *bc, Block *prev)
 
         if (k >= 0) {
             b = prev->link[k];
-            if (likely(b && b->valid && b->cs_base == cs_base && b->key == key)) {
+            if (likely(b && b->valid && block_cs_match(b, &cpu->seg[R_CS]) && b->key == key)) {
                 return b;
             }
         }

@@ -2,8 +2,10 @@
 ; seg-limits: protection checks made on each memory access through a segment: limit
 ; (#GP(0) when any byte of the access is beyond it), expand-down segments (valid range
 ; limit+1 .. 0xFFFF or 0xFFFFFFFF by the B bit), writes through read-only data and readable
-; code segments, accesses through a null selector, stack-segment limit (#SS(0)), and a far
-; JMP beyond the target CS limit.
+; code segments, accesses through a null selector, stack-segment limit (#SS(0)), a far
+; JMP beyond the target CS limit, and code that runs into its CS limit: the same bytes run
+; first under a flat CS, then under a CS with the same base whose limit ends inside an
+; instruction, which must then fault (#GP(0) at that instruction).
 ; QEMU TCG does not check segment limits or rights on data accesses, so this test cannot
 ; be validated on QEMU (header key qemu=unsupported); expectations follow the SDM (Vol. 3A
 ; 5.3 "Limit Checking", 5.4 "Type Checking", 6.15 #GP/#SS).
@@ -17,6 +19,8 @@ SEL_RO          equ 0x58                    ; data, read-only, flat
 SEL_CR          equ 0x60                    ; code, readable, flat
 SEL_STK         equ 0x68                    ; stack, base 0x20000, limit 0xFFF
 SEL_CSMALL      equ 0x70                    ; code, base 0, limit 0xFFFFF bytes (1 MiB)
+SEL_CLIM        equ 0x78                    ; code, base 0, limit CODE_RAM + 2
+CODE_RAM        equ 0x30000                 ; MOV EAX, imm32; JMP FAR [CODE_RAM + 16]
 
 ; OK_ACCESS code, instruction... : the instruction must not fault.
 %macro NO_FAULT 2+
@@ -102,4 +106,28 @@ test_main32:
                 movzx eax, ax
                 CHECK_EQ eax, SEL_CSMALL, 22, "far JMP within the CS limit"
                 jmp SEL_CODE32:.back
-.back:          PASS
+.back:
+                ; 23-26: code run under a flat CS, then under a CS with the same base whose
+                ; limit ends inside its first instruction: #GP(0) at that MOV.
+                mov byte [CODE_RAM], 0xB8           ; mov eax, 0x12345678
+                mov dword [CODE_RAM + 1], 0x12345678
+                mov word [CODE_RAM + 5], 0x2DFF     ; jmp far [CODE_RAM + 16]
+                mov dword [CODE_RAM + 7], CODE_RAM + 16
+                mov dword [CODE_RAM + 16], .ret1
+                mov word [CODE_RAM + 20], SEL_CODE32
+                xor eax, eax
+                jmp SEL_CODE32:CODE_RAM
+.ret1:          CHECK_EQ eax, 0x12345678, 23, "the code runs under a flat CS"
+                SET_DESC SEL_CLIM, 0, CODE_RAM + 2, 0x409A
+                ; TRY resumes with the faulting CS: resume inside its limit, at a far JMP
+                ; back to .r24 placed just below the code.
+                mov byte [CODE_RAM - 8], 0xEA       ; jmp SEL_CODE32:.r24
+                mov dword [CODE_RAM - 7], .r24
+                mov word [CODE_RAM - 3], SEL_CODE32
+                xor eax, eax
+                TRY CODE_RAM - 8
+                jmp SEL_CLIM:CODE_RAM
+.r24:           CHECK_EXC 13, 0, 24, "an instruction crossing the CS limit -> #GP(0)"
+                CHECK_EQ [exc_eip], CODE_RAM, 25, "#GP at the instruction that crosses"
+                CHECK_EQ eax, 0, 26, "the crossing instruction did not execute"
+                PASS
