@@ -305,8 +305,8 @@ void fpu_fxrstor(X86CPU *cpu, int seg, uint32_t off)
             stq_le_p(xmm[i] + 8, cpu_ld64(cpu, seg, p + 8));
         }
     }
-    /* commit */
-    cpu->fpu.fcw = fcw;
+    /* commit (FCW reserved bits as in FLDCW) */
+    cpu->fpu.fcw = (uint16_t)((fcw & 0x1f3f) | 0x40);
     cpu->fpu.fsw = fsw;
     cpu->fpu.ftw = 0;
     for (unsigned r = 0; r < 8; r++) {

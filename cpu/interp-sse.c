@@ -323,13 +323,47 @@ static SFStatus sse_sf(const X86CPU *cpu)
     return s;
 }
 
-/* Merge flags into MXCSR; an unmasked one raises #XM (or #UD without OSXMMEXCPT). */
+/*
+ * Merge flags into MXCSR; an unmasked one raises #XM (or #UD without OSXMMEXCPT). An
+ * unmasked pre-computation exception (IE, DE, ZE) in any lane stops the instruction before
+ * the results are rounded: the post-computation flags (OE, UE, PE) of the other lanes are
+ * then not reported (SDM vol. 1, 11.5.2).
+ */
 static void sse_finish(X86CPU *cpu, const SFStatus *s)
 {
-    cpu->fpu.mxcsr |= s->flags;
-    if (s->flags & ~s->masks & 0x3f) {
+    unsigned flags = s->flags;
+
+    if (flags & ~s->masks & (SF_IE | SF_DE | SF_ZE)) {
+        flags &= SF_IE | SF_DE | SF_ZE;
+    }
+    cpu->fpu.mxcsr |= flags;
+    if (flags & ~s->masks & 0x3f) {
         cpu_raise_exception(cpu, (cpu->cr[4] & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
     }
+}
+
+/*
+ * RCPPS/RCPSS (rsqrt false) and RSQRTPS/RSQRTSS: the correctly rounded 1/y or 1/sqrt(y)
+ * (see the deviation in the header). Like the hardware approximations they raise no
+ * exception and ignore MXCSR: a denormal operand counts as zero (1/0 = infinity) and a
+ * result too small for a normal binary32 is a zero of its sign.
+ */
+static uint32_t f32_rcp_approx(uint32_t y, bool rsqrt)
+{
+    SFStatus t = {0};
+    uint32_t r;
+
+    t.round = SF_RN;
+    t.prec = 64;
+    t.masks = 0x3f;
+    if ((y & 0x7f800000u) == 0) {
+        y &= 0x80000000u;
+    }
+    r = f32_div(&t, 0x3f800000u, rsqrt ? f32_sqrt(&t, y) : y);
+    if ((r & 0x7f800000u) == 0) {
+        r &= 0x80000000u;
+    }
+    return r;
 }
 
 /* One lane of a packed/scalar FP arithmetic op. w: 4 or 8. */
@@ -343,15 +377,10 @@ static uint64_t fp_lane_op(SFStatus *s, unsigned op, uint64_t a, uint64_t b, uns
         switch (op) {
         case 0x51:
             return f32_sqrt(s, y);
-        case 0x52: {
-            uint32_t r = f32_sqrt(s, y);
-            SFStatus t = *s;
-            return f32_div(&t, 0x3f800000u, r);
-        }
-        case 0x53: {
-            SFStatus t = *s;
-            return f32_div(&t, 0x3f800000u, y);
-        }
+        case 0x52:
+            return f32_rcp_approx(y, true);
+        case 0x53:
+            return f32_rcp_approx(y, false);
         case 0x58:
             return f32_add(s, x, y);
         case 0x59:
