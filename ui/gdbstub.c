@@ -44,9 +44,11 @@ typedef struct GdbStub {
     int g_cpu;           /* CPU for registers and memory (index) */
     int c_cpu;           /* CPU for step/continue (index) */
     int last_signal;
-    /* Last packet sent, for '-' (resend) in ack mode. */
-    uint8_t last_pkt[2 * GDB_PACKET_SIZE + 16];
+    /* Last packet sent, for '-' (resend) in ack mode, at pkt_buf + 1; pkt_buf[0] carries
+     * the '+' that acknowledges the packet being answered (see gdb_send_packet). */
+    uint8_t pkt_buf[1 + 2 * GDB_PACKET_SIZE + 16];
     size_t last_len;
+    bool ack_pending; /* a received packet is not acknowledged yet */
     /* Reply being built. */
     char reply[2 * GDB_PACKET_SIZE + 16];
     size_t reply_len;
@@ -382,18 +384,38 @@ static void gdb_send_raw(GdbStub *s, const void *data, size_t len)
     }
 }
 
+/*
+ * The '+' for a received packet goes out in the same write as the reply: sent apart, the
+ * reply would wait in the host's TCP stack (Nagle) for the client's delayed ACK of the '+',
+ * some 40 ms per exchange.
+ */
+static void gdb_flush_ack(GdbStub *s)
+{
+    if (s->ack_pending) {
+        s->ack_pending = false;
+        gdb_send_raw(s, "+", 1);
+    }
+}
+
 static void gdb_send_packet(GdbStub *s, const void *data, size_t len)
 {
-    size_t n = gdb_packet_encode(data, len, true, s->last_pkt, sizeof(s->last_pkt));
+    uint8_t *pkt = s->pkt_buf + 1;
+    size_t cap = sizeof(s->pkt_buf) - 1;
+    size_t n = gdb_packet_encode(data, len, true, pkt, cap);
 
     gdb_log_packet("->", data, len);
     if (n == 0) {
         /* Cannot happen with replies bounded by GDB_PACKET_SIZE; keep the protocol alive. */
-        n = gdb_packet_encode((const uint8_t *)"E01", 3, false, s->last_pkt,
-                              sizeof(s->last_pkt));
+        n = gdb_packet_encode((const uint8_t *)"E01", 3, false, pkt, cap);
     }
     s->last_len = n;
-    gdb_send_raw(s, s->last_pkt, n);
+    if (s->ack_pending) {
+        s->ack_pending = false;
+        s->pkt_buf[0] = '+';
+        gdb_send_raw(s, s->pkt_buf, n + 1);
+    } else {
+        gdb_send_raw(s, pkt, n);
+    }
 }
 
 static void gdb_send_str(GdbStub *s, const char *str)
@@ -1126,6 +1148,7 @@ static void gdb_connection(GdbStub *s, bool connected)
     s->connected = connected;
     gdb_packet_decoder_init(&s->dec);
     s->no_ack = false;
+    s->ack_pending = false;
     s->running = false;
     s->last_len = 0;
     s->last_signal = GDB_SIGTRAP;
@@ -1175,7 +1198,7 @@ static void gdb_poll(void *opaque)
                 break;
             case GDB_EV_NACK:
                 if (!s->no_ack && s->last_len) {
-                    gdb_send_raw(s, s->last_pkt, s->last_len);
+                    gdb_send_raw(s, s->pkt_buf + 1, s->last_len);
                 }
                 break;
             case GDB_EV_INTERRUPT:
@@ -1196,17 +1219,14 @@ static void gdb_poll(void *opaque)
                 break;
             case GDB_EV_OVERSIZE:
                 log_mask_printf(LOG_GDB, "gdb: <- oversized or malformed packet\n");
-                if (!s->no_ack) {
-                    gdb_send_raw(s, "+", 1);
-                }
+                s->ack_pending = !s->no_ack;
                 gdb_send_str(s, "E01");
                 break;
             case GDB_EV_PACKET:
-                if (!s->no_ack) {
-                    gdb_send_raw(s, "+", 1);
-                }
+                s->ack_pending = !s->no_ack;
                 data = gdb_packet_data(&s->dec, &len);
                 gdb_handle_packet(s, data, len);
+                gdb_flush_ack(s); /* packets answered later (c, s, vCont) */
                 break;
             }
         }
