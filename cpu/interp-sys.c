@@ -186,13 +186,20 @@ void h_rdpmc(X86CPU *cpu, const DecodedInsn *i)
     cpu->regs[R_EDX] = (uint32_t)(v >> 32) & 0xff;
 }
 
+/* SYSENTER/SYSEXIT exist only where CPUID reports SEP (not on the Pentium Pro model). */
 void h_sysenter(X86CPU *cpu, const DecodedInsn *i)
 {
+    if (!(cpu->model->features_edx & CPUID_SEP)) {
+        cpu_raise_exception(cpu, EXC_UD, 0);
+    }
     cpu_sysenter(cpu);
 }
 
 void h_sysexit(X86CPU *cpu, const DecodedInsn *i)
 {
+    if (!(cpu->model->features_edx & CPUID_SEP)) {
+        cpu_raise_exception(cpu, EXC_UD, 0);
+    }
     cpu_sysexit(cpu);
 }
 
