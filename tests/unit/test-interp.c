@@ -289,6 +289,30 @@ static void test_rep_fault(X86CPU *cpu)
                                 ram[0x4000 + 4999] == 7 && ram[0x4000 + 5000] == 0);
     CHECK("rep stosb di", (cpu->regs[R_EDI] & 0xffff) == 0x4000 + 5000);
 
+    /*
+     * An interrupt in the middle of a REP: mov cx,5000; mov di,0x4000; mov al,7; sti;
+     * rep stosb (IP 9); hlt. After the first burst (the 5th unit of budget) the IRQ is
+     * taken with IP at the REP and CX/DI describing the rest; its handler (0300:0000,
+     * inc word [0x6000]; iret) returns to the REP, which completes.
+     */
+    load(cpu, "b98813 bf0040 b007 fb f3aa f4");
+    set_vector(0x20, 0x300, 0);
+    memcpy(ram + 0x3000, "\xff\x06\x00\x60\xcf", 5);
+    cpu_exec(cpu, 5);
+    CHECK("rep burst, no irq yet", cpu->eip == 9 && (cpu->regs[R_ECX] & 0xffff) == 5000 - 1024);
+    cpu_set_irq(cpu, true);
+    cpu_exec(cpu, 1);
+    CHECK("irq between REP iterations", cpu->seg[R_CS].selector == 0x300 && cpu->eip == 0 &&
+                                            lduw_le_p(ram + 0x7ffa) == 9 &&
+                                            (cpu->regs[R_ECX] & 0xffff) == 5000 - 1024 &&
+                                            (cpu->regs[R_EDI] & 0xffff) == 0x4000 + 1024);
+    cpu_set_irq(cpu, false);
+    run(cpu);
+    CHECK("REP resumed after the irq", (cpu->regs[R_ECX] & 0xffff) == 0 &&
+                                           (cpu->regs[R_EDI] & 0xffff) == 0x4000 + 5000 &&
+                                           ram[0x4000 + 4999] == 7 && ram[0x4000 + 5000] == 0 &&
+                                           lduw_le_p(ram + 0x6000) == 1 && cpu->eip == 12);
+
     /* repne scasb: find 0x42 in "abcB..." at 0x3000 */
     load(cpu, "bf0030 b91000 b042 f2ae f4");
     memcpy(ram + 0x3000, "abc\x42xyz", 7);
@@ -389,6 +413,39 @@ static void test_interrupts(X86CPU *cpu)
     ram[0x3000] = 0xf4;
     run(cpu);
     CHECK("int n", cpu->seg[R_CS].selector == 0x300 && lduw_le_p(ram + 0x7ffa) == 2);
+}
+
+/* -d unimp: an opcode the P6 does not have is logged with its bytes; UD2 is not. */
+static void test_unimp_log(X86CPU *cpu)
+{
+    FILE *f = tmpfile();
+    FILE *old_file = log_file;
+    uint32_t old_mask = log_mask;
+    char text[512] = "";
+    size_t n;
+
+    if (!f) {
+        CHECK("tmpfile", false);
+        return;
+    }
+    log_file = f;
+    log_mask = LOG_UNIMP;
+    load(cpu, "0f0fc09e f4"); /* 3DNow! pfacc: not on a P6 */
+    run(cpu);
+    CHECK("3DNow! -> #UD", in_handler(cpu) && lduw_le_p(ram + 0x7ffa) == 0);
+    load(cpu, "0f0b f4"); /* ud2 */
+    run(cpu);
+    CHECK("ud2 -> #UD", in_handler(cpu));
+    log_flush();
+    rewind(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = 0;
+    log_file = old_file;
+    log_mask = old_mask;
+    fclose(f);
+    CHECK("unknown opcode logged with -d unimp",
+          strstr(text, "unimp: invalid opcode at 0100:00000000: 0f 0f c0 9e") != NULL);
+    CHECK("UD2 is not an unknown opcode", strstr(text, "0f 0b") == NULL);
 }
 
 static void test_exec_control(X86CPU *cpu)
@@ -516,6 +573,7 @@ int main(void)
     test_smc(cpu);
     test_interrupts(cpu);
     test_exec_control(cpu);
+    test_unimp_log(cpu);
     test_misc(cpu);
     block_cache_free(cpu);
     cpu_free(cpu);
