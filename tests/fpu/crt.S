@@ -3,6 +3,8 @@
  * -> 16-bit entry -> flat 32-bit protected mode -> copy .data, clear .bss, enable the FPU
  * (CR0.NE/MP, EM/TS clear) and SSE (CR4.OSFXSR | OSXMMEXCPT) -> guest_main() -> exit
  * through the isa-debug-exit port 0xF4 (status 1 = pass). Output goes to COM1.
+ * The IDT has one gate: #XM (vector 19) stores MXCSR in fputest_trap_mxcsr and calls
+ * fputest_trap() (which does not return); any other exception shuts the machine down.
  */
     .section .reset16, "ax"
     .code16
@@ -52,6 +54,16 @@ entry32:
     subl %edi, %ecx
     xorl %eax, %eax
     rep stosb
+    /* IDT: vector 19 -> xm_entry (32-bit interrupt gate) */
+    movl $xm_entry, %eax
+    movw %ax, idt + 19 * 8
+    movw $0x08, idt + 19 * 8 + 2
+    movw $0x8e00, idt + 19 * 8 + 4
+    shrl $16, %eax
+    movw %ax, idt + 19 * 8 + 6
+    movw $20 * 8 - 1, idt_desc
+    movl $idt, idt_desc + 2
+    lidt idt_desc
     /* FPU: NE=1 MP=1 EM=0 TS=0; SSE: OSFXSR, OSXMMEXCPT */
     movl %cr0, %eax
     andl $~0x0c, %eax
@@ -80,6 +92,10 @@ entry32:
 1:  hlt
     jmp 1b
 
+xm_entry:
+    stmxcsr fputest_trap_mxcsr
+    call fputest_trap
+
     .globl out_char
 out_char:
     movw $0x3fd, %dx
@@ -90,3 +106,10 @@ out_char:
     movw $0x3f8, %dx
     outb %al, %dx
     ret
+
+    .bss
+    .p2align 3
+idt:
+    .space 20 * 8
+idt_desc:
+    .space 6

@@ -4,13 +4,15 @@
 # crt.S and fputest.ld); the two outputs must be identical.
 # Run from the build directory (x86pc there). Exit 0 pass, 1 fail, 77 skip.
 # Environment: SRC (source dir), X86PC (emulator command), TIMEOUT_SCALE (multiplies the
-# time limit), FPUTEST_RANDOM (random operands per test, default 100000), FPUTEST_TIMEOUT
-# (seconds for the guest run, default 1200).
+# time limit), FPUTEST_RANDOM (random operands per test, default 100000),
+# FPUTEST_EDGE_STRIDE (run every n-th edge-case pair, default 1: all), FPUTEST_TIMEOUT
+# (seconds for the guest run, default 1800).
 SRC=${SRC:-.}
 CC32=${CC32:-i686-linux-gnu-gcc}
 OBJCOPY32=${OBJCOPY32:-i686-linux-gnu-objcopy}
 RANDOM_N=${FPUTEST_RANDOM:-100000}
-LIMIT=${FPUTEST_TIMEOUT:-1200}
+EDGE_STRIDE=${FPUTEST_EDGE_STRIDE:-1}
+LIMIT=${FPUTEST_TIMEOUT:-1800}
 OUT=tests/out/fpu
 
 if ! command -v "$CC32" >/dev/null 2>&1 || ! command -v "$OBJCOPY32" >/dev/null 2>&1; then
@@ -30,7 +32,7 @@ X86PC=${X86PC:-./x86pc}
 LIMIT=$((LIMIT * ${TIMEOUT_SCALE:-1}))
 mkdir -p "$OUT"
 
-FLAGS="-O1 -msse2 -DFPUTEST_RANDOM=$RANDOM_N"
+FLAGS="-O1 -msse2 -DFPUTEST_RANDOM=$RANDOM_N -DFPUTEST_EDGE_STRIDE=$EDGE_STRIDE"
 # The native half: a static i686 program. Some x86-64 kernels cannot run 32-bit
 # programs (no IA-32 emulation, e.g. under some hypervisors): there the same source is
 # built as an x86-64 program instead. The instructions under test behave the same in
