@@ -29,7 +29,8 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-TIMEOUT = 10.0 * float(os.environ.get("TIMEOUT_SCALE", "1"))
+SCALE = float(os.environ.get("TIMEOUT_SCALE", "1"))  # > 1 under qemu-user (check-cross)
+TIMEOUT = 10.0 * SCALE
 
 
 def checksum(data):
@@ -265,7 +266,7 @@ def main():
 
         step = "Ctrl-C"
         g.send("c")
-        g.expect_no_packet(0.3)  # the guest halts with interrupts off: no stop by itself
+        g.expect_no_packet(0.3 * SCALE)  # the guest halts with interrupts off: no stop by itself
         g.send_raw(b"\x03")
         r = g.recv()
         check(r.startswith("T02"), "Ctrl-C while running: %r" % r)
@@ -273,7 +274,7 @@ def main():
         step = "a step interrupted by Ctrl-C is cancelled"
         # CPU 0 sits in HLT with interrupts off: a step cannot finish.
         g.send("vCont;s:1;c")
-        g.expect_no_packet(0.3)
+        g.expect_no_packet(0.3 * SCALE)
         g.send_raw(b"\x03")
         check(g.recv().startswith("T02"), "Ctrl-C during a step")
         out, r = g.rcmd("system_reset")
@@ -288,7 +289,7 @@ def main():
         # After the reset CPU 0 runs the BIOS again, up to the HLT: with a step still
         # pending it would stop after one instruction.
         g.send("c")
-        g.expect_no_packet(0.5)
+        g.expect_no_packet(0.5 * SCALE)
         g.send_raw(b"\x03")
         check(g.recv().startswith("T02"), "Ctrl-C after the reset")
         out, r = g.rcmd("info cpus")
