@@ -76,6 +76,17 @@ test_main32:
                 TRY .r17
                 bound eax, [TEST_RAM]
 .r17:           CHECK_EXC 5, 0, 17, "#BR from BOUND with negative index"
+                ; 23: above the upper bound -> #BR; 24: 16-bit BOUND reads word bounds.
+                mov eax, 21
+                TRY .r23
+                bound eax, [TEST_RAM]
+.r23:           CHECK_EXC 5, 0, 23, "#BR from BOUND above the upper bound"
+                mov dword [TEST_RAM + 8], 0x0014000A    ; words 10, 20
+                mov ax, 20
+                TRY .r24
+                bound ax, [TEST_RAM + 8]
+                mov dword [exc_vec], 0x2222
+.r24:           CHECK_EXC 0x2222, -1, 24, "16-bit BOUND with the index at the upper bound"
                 ; 18: loading DS with a selector beyond the GDT limit -> #GP(selector).
                 TRY .r18
                 mov ax, GDT_ENTRIES * 8 + 8
@@ -97,7 +108,7 @@ test_main32:
                 db 0x0F, 0x22, 0xC8         ; mov cr1, eax
 .r21:           CHECK_EXC 6, 0, 21, "#UD for MOV CR1"
                 ; 22: the handler ran with the exception count we expect.
-                CHECK_EQ [exc_count], 13, 22, "number of exceptions taken"
+                CHECK_EQ [exc_count], 14, 22, "number of exceptions taken"
                 PASS
 
 idtr_short:     dw 0x20 * 8 - 1
