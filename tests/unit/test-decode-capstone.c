@@ -1,7 +1,8 @@
 /*
- * Differential test of the decoder against capstone: instruction length (and, where
- * cheap, the displacement) over random byte strings in 16- and 32-bit mode, with a fixed
- * seed so every run checks the same 2 x 600,000 strings.
+ * Differential test of the decoder against capstone: instruction length and the memory
+ * operand (base, index, scale, displacement, segment override) over random byte strings
+ * in 16- and 32-bit mode, with a fixed seed so every run checks the same 2 x 600,000
+ * strings.
  *
  * The strings are biased towards real instructions: up to three prefixes, then a random
  * one-byte opcode or 0F-prefixed opcode, then random bytes. A string is compared only
@@ -116,7 +117,73 @@ static bool excluded_when_rejected(const DecodedInsn *d, const uint8_t *bytes, i
     return false;
 }
 
-static unsigned run_mode(bool code32, unsigned *compared, unsigned *excluded, unsigned *ours_invalid)
+static const char *const reg16_name[8] = {"ax", "cx", "dx", "bx", "sp", "bp", "si", "di"};
+static const char *const reg32_name[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
+static const char *const sreg_name[6] = {"es", "cs", "ss", "ds", "fs", "gs"};
+
+/* Capstone's name of a register, "" for none (its EIZ pseudo-index counts as none). */
+static const char *cs_name(csh h, unsigned reg)
+{
+    const char *n;
+
+    if (reg == X86_REG_INVALID || reg == X86_REG_EIZ) {
+        return "";
+    }
+    n = cs_reg_name(h, reg);
+    return n ? n : "?";
+}
+
+/*
+ * The ModRM/SIB or moffs memory operand against capstone's: base, index, scale,
+ * displacement, and the segment when capstone names one (it does for an override).
+ * Returns a description of the first difference, or NULL; *checked says whether there
+ * was one memory operand on both sides to compare.
+ */
+static const char *mem_operand_diff(csh h, const cs_insn *ci, const DecodedInsn *d,
+                                    bool *checked)
+{
+    const cs_x86 *x = &ci->detail->x86;
+    const char *const *names = d->asize == 2 ? reg16_name : reg32_name;
+    const x86_op_mem *m = NULL;
+    uint32_t dmask = d->asize == 2 ? 0xffffu : 0xffffffffu;
+    bool ours = false;
+
+    *checked = false;
+    for (int k = 0; k < 3; k++) {
+        ours |= d->op[k].type == OT_MEM;
+    }
+    for (int k = 0; k < x->op_count; k++) {
+        if (x->operands[k].type == X86_OP_MEM) {
+            if (m) {
+                return NULL; /* several memory operands (string forms): not compared */
+            }
+            m = &x->operands[k].mem;
+        }
+    }
+    if (!ours || !m) {
+        return NULL;
+    }
+    *checked = true;
+    if (strcmp(cs_name(h, m->base), d->base == NOREG ? "" : names[d->base]) != 0) {
+        return "base register";
+    }
+    if (strcmp(cs_name(h, m->index), d->index == NOREG ? "" : names[d->index]) != 0) {
+        return "index register";
+    }
+    if (d->index != NOREG && m->scale != (1 << d->scale)) {
+        return "scale";
+    }
+    if (((uint32_t)m->disp & dmask) != (d->disp & dmask)) {
+        return "displacement";
+    }
+    if (m->segment != X86_REG_INVALID && strcmp(cs_name(h, m->segment), sreg_name[d->seg]) != 0) {
+        return "segment";
+    }
+    return NULL;
+}
+
+static unsigned run_mode(bool code32, unsigned *compared, unsigned *excluded, unsigned *ours_invalid,
+                         unsigned *mem_compared)
 {
     csh h;
     cs_insn *insn = NULL;
@@ -134,6 +201,8 @@ static unsigned run_mode(bool code32, unsigned *compared, unsigned *excluded, un
         int r = decode_insn(buf, n, code32, &d);
         size_t count;
         int map, op, modrm;
+        const char *why;
+        bool mem = false;
 
         if (r <= 0) {
             (*ours_invalid)++;
@@ -184,14 +253,19 @@ static unsigned run_mode(bool code32, unsigned *compared, unsigned *excluded, un
                 }
                 printf(" (we: %s; capstone: %s %s)\n", text, insn[0].mnemonic, insn[0].op_str);
             }
-        } else if (insn[0].detail && insn[0].detail->x86.encoding.disp_offset != 0 &&
-                   d.base != NOREG && (d.asize == 4 ? (uint32_t)insn[0].detail->x86.disp != d.disp
-                                                    : ((uint32_t)insn[0].detail->x86.disp & 0xffff) !=
-                                                          (d.disp & 0xffff))) {
+        } else if (insn[0].detail && (why = mem_operand_diff(h, &insn[0], &d, &mem)) != NULL) {
             if (fails++ < 20) {
-                printf("FAIL (%d-bit): displacement %x vs capstone %llx\n", code32 ? 32 : 16,
-                       d.disp, (unsigned long long)insn[0].detail->x86.disp);
+                char text[96];
+
+                disas_format(&d, 0, text, sizeof(text));
+                printf("FAIL (%d-bit): memory operand %s differs:", code32 ? 32 : 16, why);
+                for (int k = 0; k < r; k++) {
+                    printf(" %02x", buf[k]);
+                }
+                printf(" (we: %s; capstone: %s %s)\n", text, insn[0].mnemonic, insn[0].op_str);
             }
+        } else {
+            *mem_compared += mem;
         }
         cs_free(insn, count);
     }
@@ -204,11 +278,12 @@ int main(void)
     unsigned fails = 0, total_compared = 0;
 
     for (int m = 0; m < 2; m++) {
-        unsigned compared = 0, excluded = 0, invalid = 0;
-        unsigned f = run_mode(m == 1, &compared, &excluded, &invalid);
+        unsigned compared = 0, excluded = 0, invalid = 0, mem = 0;
+        unsigned f = run_mode(m == 1, &compared, &excluded, &invalid, &mem);
 
-        printf("%d-bit: %u strings, %u compared, %u excluded, %u invalid on P6, %u failures\n",
-               m ? 32 : 16, ITERATIONS, compared, excluded, invalid, f);
+        printf("%d-bit: %u strings, %u compared (%u with a memory operand), %u excluded, "
+               "%u invalid on P6, %u failures\n",
+               m ? 32 : 16, ITERATIONS, compared, mem, excluded, invalid, f);
         fails += f;
         total_compared += compared;
     }
