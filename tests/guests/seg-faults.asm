@@ -177,6 +177,21 @@ ring3:          ; slot 0: DS <- DPL-0 data at CPL 3 -> #GP(sel).
                 mov ax, cs
                 movzx eax, ax
                 mov [R3_VEC + 4 * 9], eax
+                ; slot 10: POPF at CPL 3 > IOPL 0 changes neither IF nor IOPL (no fault);
+                ; slot 11: SMSW is not privileged.
+                push dword 0x3202           ; IOPL 3, IF 1
+                popfd
+                pushfd
+                pop eax
+                and eax, 0x3200
+                mov [R3_VEC + 4 * 10], eax
+                TRY .s11
+                smsw eax
+                mov dword [exc_vec], 0x7B
+.s11:           and eax, 1
+                mov [R3_ERR + 4 * 11], eax
+                mov eax, [exc_vec]
+                mov [R3_VEC + 4 * 11], eax
                 GO_RING0 back0
 back0:
                 R3_CHECK 0, 13, SEL_DATA32, 20
@@ -189,4 +204,7 @@ back0:
                 R3_CHECK 7, 0x7A, 0x7A, 27
                 R3_CHECK 8, 13, SEL_CODE32, 28
                 CHECK_EQ [R3_VEC + 4 * 9], SEL_UCODE32, 29, "CS in ring 3"
+                CHECK_EQ [R3_VEC + 4 * 10], 0, 30, "POPF at CPL 3, IOPL 0: IF and IOPL kept"
+                CHECK_EQ [R3_VEC + 4 * 11], 0x7B, 31, "SMSW at CPL 3 does not fault"
+                CHECK_EQ [R3_ERR + 4 * 11], 1, 32, "SMSW at CPL 3 reads CR0.PE = 1"
                 PASS
