@@ -34,6 +34,7 @@ typedef struct QmpServer {
     bool shutdown;        /* the machine powered off (status "shutdown") */
     bool quit_requested;  /* by a QMP quit: the SHUTDOWN event says so */
     bool reset_requested; /* by a QMP system_reset */
+    bool resumed;         /* the machine has been resumed at least once */
     /* error of the command being run */
     const char *err_class;
     char err_desc[256];
@@ -78,10 +79,12 @@ static void qmp_version(int *major, int *minor, int *micro)
 
 /* ---- commands ---- */
 
-/* Paused before any vCPU ran an instruction (-S): QEMU's "prelaunch" state. */
+/* Paused since the start (-S), before any vCPU ran an instruction: QEMU's "prelaunch"
+ * state. (A cont at once followed by a stop may find no instruction run yet: the resume
+ * counts.) */
 static bool qmp_prelaunch(QmpServer *s)
 {
-    if (!machine_is_paused(s->m)) {
+    if (!machine_is_paused(s->m) || s->resumed) {
         return false;
     }
     for (int i = 0; i < machine_nb_cpus(s->m); i++) {
@@ -393,6 +396,9 @@ static void qmp_event(void *opaque, MachineEvent ev)
         s->shutdown = true;
     } else if (ev == MEV_RESET || ev == MEV_RESUME) {
         s->shutdown = false;
+    }
+    if (ev == MEV_RESUME) {
+        s->resumed = true;
     }
     if ((unsigned)ev >= ARRAY_SIZE(names) || !names[ev] || !s->connected || !s->negotiated) {
         if (ev == MEV_RESET) {
