@@ -102,7 +102,11 @@ for src in "$SRC"/tests/unit/test-*.c; do
     selected "$name" || continue
     bin=tests/unit/$name
     if [ ! -x "$bin" ]; then
-        if [ "$name" = test-decode-capstone ]; then
+        if [ "$name" = test-decode-capstone ] && [ -n "$RUNNER" ]; then
+            # Debian has no powerpc Capstone (a ports architecture) and check-cross does not
+            # install foreign-architecture libraries; the native run compares the decoder.
+            report "unit/$name" SKIP "no Capstone library for this cross host (compared natively)"
+        elif [ "$name" = test-decode-capstone ]; then
             report "unit/$name" SKIP "capstone not found by configure (Debian: libcapstone-dev)"
         else
             report "unit/$name" FAIL "not built"
