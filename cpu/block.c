@@ -317,7 +317,13 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
             if (b->n_insns > 0 || have < page_left) {
                 break;
             }
-            /* The first instruction straddles the page end: fetch the next page. */
+            /*
+             * The first instruction straddles the page end: fetch the next page, unless
+             * that byte is beyond the CS limit (segmentation comes first: #GP, not #PF).
+             */
+            if ((uint64_t)cpu->eip + page_left > limit) {
+                cpu_raise_exception(cpu, EXC_GP, 0);
+            }
             phys2 = cpu_code_phys(cpu, cs_base + cpu->eip + (uint32_t)page_left);
             phys2 &= ~(uint64_t)(TARGET_PAGE_SIZE - 1);
             fetch_phys(cpu, phys2, buf + have, INSN_MAX_LEN);
@@ -383,6 +389,10 @@ Block *block_lookup(X86CPU *cpu)
 
     /* A fault here (fetch #PF, #GP, #UD) belongs to the block's first instruction. */
     cpu->insn_start_eip = cpu->eip;
+    /* Past the CS limit: #GP(0) before any page walk (segmentation comes first). */
+    if (unlikely(cpu->eip > cpu->seg[R_CS].limit)) {
+        cpu_raise_exception(cpu, EXC_GP, 0);
+    }
     cs_base = cpu->seg[R_CS].base;
     lin = cs_base + cpu->eip;
     phys = cpu_code_phys(cpu, lin);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cpu/block.h"
 #include "cpu/mmu.h"
 #include "tests/unit/cpu-test.h"
 
@@ -439,6 +440,37 @@ static void test_tsc_cpuid(void)
     cpu_free(cpu);
 }
 
+/*
+ * Instruction fetch: segmentation comes before paging. Code that runs past its CS limit
+ * into a not-present page, or whose instruction crosses both the limit and into such a
+ * page, gets #GP(0), not #PF.
+ */
+static void test_fetch_limit_before_paging(void)
+{
+    X86CPU *cpu = new_cpu("pentium2");
+    volatile int v;
+
+    flat_pm(cpu, 0);
+    paging32(cpu);
+    set32(PT + 0 * 4, 0x5000 | 0x3); /* 0x400000 mapped, 0x401000 not present */
+    cpu->seg[R_CS].limit = 0x400fffu;
+    cpu->cr[2] = 0;
+    cpu->eip = 0x401000;
+    v = TRY(cpu, block_lookup(cpu));
+    CHECK_EQ(v, EXC_GP);
+    memcpy(ram + 0x5ffd, "\xb8\x78\x56", 3); /* mov eax, imm32: 2 bytes are missing */
+    cpu->eip = 0x400ffd;
+    v = TRY(cpu, block_lookup(cpu));
+    CHECK_EQ(v, EXC_GP);
+    CHECK_EQ(cpu->cr[2], 0);
+    /* Within a larger limit the same fetches fault on the page. */
+    cpu->seg[R_CS].limit = 0xffffffffu;
+    v = TRY(cpu, block_lookup(cpu));
+    CHECK_EQ(v, EXC_PF);
+    CHECK_EQ(cpu->cr[2], 0x401000);
+    cpu_free(cpu);
+}
+
 int main(void)
 {
     ram = xalloc_pages(RAM_SIZE);
@@ -451,6 +483,7 @@ int main(void)
     test_mmio_rom_crossing();
     test_watch();
     test_tsc_cpuid();
+    test_fetch_limit_before_paging();
     xfree_pages(ram, RAM_SIZE);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
