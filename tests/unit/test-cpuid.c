@@ -172,6 +172,15 @@ static void check_model(const char *name)
     CHECK_EQ(run1(cpu, "\x0f\x0f\xc0\x9e", 4, 0), EXC_UD);
     /* RSM outside SMM (there is no SMM). */
     CHECK_EQ(run1(cpu, "\x0f\xaa", 2, 0), EXC_UD);
+    /* Protected-mode-only instructions in real mode: ARPL, SLDT, LAR, VERR. */
+    CHECK_EQ(run1(cpu, "\x63\xc8", 2, 0), EXC_UD);
+    CHECK_EQ(run1(cpu, "\x0f\x00\xc0", 3, 0), EXC_UD);
+    CHECK_EQ(run1(cpu, "\x0f\x02\xc0", 3, 0), EXC_UD);
+    CHECK_EQ(run1(cpu, "\x0f\x00\xe0", 3, 0), EXC_UD);
+    /* ...while SMSW, SGDT and the privileged CLTS work there (CPL 0). */
+    CHECK_EQ(run1(cpu, "\x0f\x01\xe0", 3, 0), -1);
+    CHECK_EQ(run1(cpu, "\x0f\x01\x06\x00\x30", 5, 0), -1);
+    CHECK_EQ(run1(cpu, "\x0f\x06", 2, 0), -1);
     cpu_free(cpu);
 }
 

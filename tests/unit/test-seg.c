@@ -479,6 +479,21 @@ static void test_misc(void)
     CHECK_EQ(cpu->eip, 0x400009);
     cpu_exec(cpu, 1);
     CHECK_EQ(cpu->exc_vector, EXC_GP);
+
+    /* ARPL ax, cx (63 C8): raises AX's RPL to CX's with ZF = 1, else ZF = 0. */
+    memcpy(ram + 0x400100, "\x63\xc8\x63\xc8", 4);
+    cpu->eip = 0x400100;
+    cpu->regs[R_EAX] = 0xabcd0010;
+    cpu->regs[R_ECX] = 0x00000023;
+    cpu->exc_vector = -1;
+    cpu_exec(cpu, 1);
+    CHECK_EQ(cpu->exc_vector, -1);
+    CHECK_EQ(cpu->regs[R_EAX], 0xabcd0013);
+    CHECK(cpu_get_eflags(cpu) & CC_Z);
+    cpu->regs[R_ECX] = 0x00000020;
+    cpu_exec(cpu, 1);
+    CHECK_EQ(cpu->regs[R_EAX], 0xabcd0013);
+    CHECK(!(cpu_get_eflags(cpu) & CC_Z));
     cpu_free(cpu);
 
     /* SYSENTER / SYSEXIT */
