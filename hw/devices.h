@@ -33,6 +33,8 @@ void kbd_put_scancodes(void *i8042, const uint8_t *codes, size_t n);
 void kbd_mouse_event(void *i8042, int dx, int dy, int dz, unsigned buttons);
 /* piix3: connect PIRQA-D to I/O APIC inputs 16-19 (APIC mode), by the I/O APIC's owner. */
 void piix3_set_apic_irqs(void *piix3, const IRQ gsi16_19[4]);
+/* piix3: the CPU's FERR# output (x87 error, CR0.NE = 0): IRQ 13 until port 0xF0 is written. */
+void piix3_set_ferr(void *piix3, bool level);
 /* piix4-pm: the ACPI power button was pressed (sets PWRBTN_STS, raises SCI if enabled). */
 void piix4_pm_power_button(void *pm);
 /* mc146818: CMOS byte access for the board (firmware setup) and tests. */

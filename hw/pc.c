@@ -158,6 +158,17 @@ static bool bus_msr_write(void *opaque, int cpu_index, uint32_t msr, uint64_t va
     return false;
 }
 
+/* FERR# of any vCPU goes to the PIIX3 (IRQ 13); as on SMP boards, they share one line. */
+static void bus_ferr(void *opaque, int cpu_index, bool level)
+{
+    Machine *m = opaque;
+    void *piix3 = board_find_device(&m->board, piix3_device.name, 0);
+
+    if (piix3) {
+        piix3_set_ferr(piix3, level);
+    }
+}
+
 static const CPUBusOps pc_bus_ops = {
     .map_page = bus_map_page,
     .mem_read = bus_mem_read,
@@ -168,6 +179,7 @@ static const CPUBusOps pc_bus_ops = {
     .clock_ns = bus_clock_ns,
     .msr_read = bus_msr_read,
     .msr_write = bus_msr_write,
+    .ferr = bus_ferr,
 };
 
 /* ---- hooks from the memory map and devices ---- */

@@ -12,6 +12,12 @@
  * Reset control register at I/O port 0xCF9: RCPU (bit 2) going 0 -> 1 resets the
  * machine; SRST (bit 1) selects a hard reset (both reset the whole board here).
  *
+ * Coprocessor error (MS-DOS compatible x87 error reporting, CR0.NE = 0): the CPU's FERR#
+ * output (piix3_set_ferr) makes the bridge raise ISA IRQ 13; an I/O write to port 0xF0
+ * lowers it. Deviation: the chip also asserts IGNNE# after the 0xF0 write until FERR#
+ * goes away; the CPU here does not stop at a pending x87 error in this mode (cpu/fpu.c),
+ * so there is nothing for IGNNE# to release.
+ *
  * The other registers (IORT, XBCS, TOM, MBIRQ, MBDMA, SMI, ...) are stored with their
  * reset values and have no effect: SeaBIOS and Linux do not rely on them.
  */
@@ -30,6 +36,7 @@ typedef struct PIIX3State {
     uint8_t rcr;            /* reset control, port 0xCF9 */
     uint8_t pirq_level[4];  /* current PIRQA-D levels from the PCI bus */
     uint16_t isa_out;       /* ISA IRQ levels this bridge drives now */
+    bool ferr_irq;          /* IRQ 13 from FERR#, until a write to port 0xF0 */
     IRQ apic_irq[4];        /* I/O APIC pins 16-19, unconnected until wired */
 } PIIX3State;
 
@@ -59,6 +66,9 @@ static void piix3_update_isa(PIIX3State *s)
             out |= (uint16_t)(1u << irq);
         }
     }
+    if (s->ferr_irq) {
+        out |= 1u << 13;
+    }
     for (int irq = 0; irq < 16; irq++) {
         if ((out ^ s->isa_out) & (1u << irq)) {
             irq_set(&s->board->isa_irq[irq], (out >> irq) & 1);
@@ -78,6 +88,36 @@ static void piix3_pirq_set(void *opaque, int pirq, int level)
     irq_set(&s->apic_irq[pirq], level != 0);
     piix3_update_isa(s);
 }
+
+void piix3_set_ferr(void *opaque, bool level)
+{
+    PIIX3State *s = opaque;
+
+    if (level && !s->ferr_irq) {
+        s->ferr_irq = true;
+        piix3_update_isa(s);
+    }
+}
+
+static uint32_t ferr_clear_read(void *opaque, uint16_t port, unsigned size)
+{
+    return 0xff;
+}
+
+static void ferr_clear_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
+{
+    PIIX3State *s = opaque;
+
+    if (s->ferr_irq) {
+        s->ferr_irq = false;
+        piix3_update_isa(s);
+    }
+}
+
+static const IOPortOps ferr_ops = {
+    .read = ferr_clear_read,
+    .write = ferr_clear_write,
+};
 
 void piix3_set_apic_irqs(void *opaque, const IRQ gsi16_19[4])
 {
@@ -167,6 +207,7 @@ static void piix3_reset(void *opaque)
     d->config[0xa0] = 0x08; /* SMICNTL */
     d->config[0xa8] = 0x0f; /* FTMR */
     s->rcr = 0;
+    s->ferr_irq = false;
     piix3_update_isa(s);
 }
 
@@ -191,6 +232,7 @@ static void *piix3_init(Board *b, int instance)
     pci_bus_set_irq_handler(bus, piix3_pirq_set, s);
     /* Registered after the bus took 0xCF8-0xCFB: 0xCF9 byte accesses land here. */
     io_register(b->io, 0xcf9, 1, &rcr_ops, s);
+    io_register(b->io, 0xf0, 1, &ferr_ops, s);
     piix3_reset(s);
     return s;
 }
@@ -230,12 +272,13 @@ static int piix3_post_load(void *opaque)
 static const VMStateField piix3_fields[] = {
     VMS_STRUCT_ARRAY(PIIX3State, dev, PCIDevice, pci_device_vmsd),
     VMS_U8(PIIX3State, rcr),
+    VMS_BOOL(PIIX3State, ferr_irq),
     VMS_END,
 };
 
 static const VMStateDesc piix3_vmsd = {
     .name = "piix3",
-    .version = 1,
+    .version = 2,
     .fields = piix3_fields,
     .post_load = piix3_post_load,
 };

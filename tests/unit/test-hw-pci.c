@@ -3,7 +3,7 @@
  * write masks, BAR sizing and mapping, the i440FX PAM registers as seen through the memory
  * map (reads and writes routed separately to shadow RAM or the BIOS ROM), SMRAM locking,
  * PIIX3 PIRQ routing to the ISA IRQ lines (shared, level) and to the I/O APIC pins, the
- * 0xCF9 reset control, and the PIIX4 PM function: PM base decoding, the 3.579545 MHz PM
+ * 0xCF9 reset control, FERR# on IRQ 13 with port 0xF0, and the PIIX4 PM function: PM base decoding, the 3.579545 MHz PM
  * timer, its overflow SCI, the power button and S5 soft off. Last, the firmware-less set-up
  * of direct kernel boots (boot_pci_init) on the reset chipset.
  */
@@ -124,6 +124,24 @@ static void test_config_mechanism(void)
           cfg_read(PCI_DEVFN(1, 3), 0x04, 2));
     cfg_write(PCI_DEVFN(1, 3), 0x3c, 0x09, 1);
     CHECK(cfg_read(PCI_DEVFN(1, 3), 0x3c, 2) == 0x0109, "interrupt line writable, pin INTA");
+}
+
+/* FERR# (x87 error in MS-DOS compatible mode): IRQ 13 until a write to port 0xF0. */
+static void test_ferr(void)
+{
+    void *piix3 = board_find_device(&b, "piix3", 0);
+
+    CHECK(isa.level[13] == 0, "IRQ 13 idle");
+    piix3_set_ferr(piix3, true);
+    CHECK(isa.level[13] == 1, "FERR# raises IRQ 13");
+    piix3_set_ferr(piix3, true);
+    CHECK(isa.level[13] == 1, "still raised");
+    outb(&b, 0xf0, 0);
+    CHECK(isa.level[13] == 0, "a write to port 0xF0 lowers it");
+    piix3_set_ferr(piix3, true);
+    CHECK(isa.level[13] == 1, "the next error raises it again");
+    board_reset(&b);
+    CHECK(isa.level[13] == 0, "reset lowers it");
 }
 
 static void test_cf9(void)
@@ -432,6 +450,7 @@ int main(void)
 
     test_config_mechanism();
     test_cf9();
+    test_ferr();
     test_pam(ram->host);
     test_bars(bus, &da);
     test_pirq(&da, &db);
