@@ -5,7 +5,7 @@
 # Fails if any vector fails. The per-opcode report (Markdown, with the undefined-flag
 # masks) goes to tests/out/sst-report.md; docs/sst-report.md is a copy of it.
 SRC=${SRC:-.}
-sst=${SST_DIR:-$SRC/../shared/guests/sst80286}
+sst=${SST_DIR:-${SHARED:-$SRC/../shared}/guests/sst80286}
 dir=$sst/real_mode_500
 if [ ! -d "$dir" ]; then
     echo "skip: $dir not found (the shared test data sits beside the project)"
