@@ -1256,7 +1256,7 @@ void gdbstub_init(Machine *m, const ChardevSpec *spec)
     gdb_build_xml(s, 1);
     s->chr = chr_open(spec, "gdb", err, sizeof(err));
     if (!s->chr) {
-        fatal("gdbstub: %s", err);
+        fatal("%s", err);
     }
     chr_set_handlers(s->chr, gdb_chr_event, s);
     machine_add_poll_handler(m, gdb_poll, s);

@@ -1016,7 +1016,7 @@ void monitor_init(Machine *m, const ChardevSpec *spec)
     mon.m = m;
     mon.chr = chr_open(spec, "monitor", err, sizeof(err));
     if (!mon.chr) {
-        fatal("monitor: %s", err);
+        fatal("%s", err);
     }
     mon.echo = spec->kind == CHR_STDIO && isatty(STDIN_FILENO);
     chr_set_handlers(mon.chr, mon_chr_event, &mon);

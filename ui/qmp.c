@@ -490,7 +490,7 @@ void qmp_init(Machine *m, const ChardevSpec *spec)
     json_streamer_init(&qmp.st);
     qmp.chr = chr_open(spec, "qmp", err, sizeof(err));
     if (!qmp.chr) {
-        fatal("qmp: %s", err);
+        fatal("%s", err);
     }
     chr_set_handlers(qmp.chr, qmp_chr_event, &qmp);
     machine_add_poll_handler(m, qmp_poll, &qmp);

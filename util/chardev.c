@@ -350,7 +350,7 @@ Chardev *chr_open(const ChardevSpec *spec, const char *label, char *err, size_t 
     Chardev *chr;
 
     if (nb_chardevs == CHR_MAX) {
-        snprintf(err, errlen, "too many character devices");
+        snprintf(err, errlen, "%s: too many character devices", label ? label : "chardev");
         return NULL;
     }
     if (spec->kind == CHR_STDIO && stdio_in_use) {

@@ -34,6 +34,7 @@ typedef struct Chardev Chardev;
 /* Parse a spec string; on error returns false with a message in err. */
 bool chr_parse(const char *str, ChardevSpec *spec, char *err, size_t errlen);
 /* Open; on error returns NULL with a message in err. */
+/* NULL on failure, with err saying why; the message starts with label ("serial0: ..."). */
 Chardev *chr_open(const ChardevSpec *spec, const char *label, char *err, size_t errlen);
 void chr_close(Chardev *chr);
 /* Non-blocking read: bytes read (0 if none available). */
