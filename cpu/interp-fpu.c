@@ -49,7 +49,11 @@ static void fpu_commit_flags(X86CPU *cpu, const SFStatus *s, bool ok)
     unsigned fl = s->flags;
     uint16_t fsw = cpu->fpu.fsw & (uint16_t)~FSW_C1;
 
-    if (!ok) {
+    if (fl & ~cpu->fpu.fcw & (SF_IE | SF_DE | SF_ZE)) {
+        /* an unmasked pre-computation exception: the operation is not carried out, so
+         * no overflow, underflow or precision exception is detected */
+        fl &= SF_IE | SF_DE | SF_ZE;
+    } else if (!ok) {
         fl &= SF_IE | SF_DE | SF_ZE | SF_OE | SF_UE;
     } else if (s->c1) {
         fsw |= FSW_C1;
@@ -158,8 +162,9 @@ static void fpu_arith_reg(X86CPU *cpu, unsigned op, unsigned dst, unsigned src, 
     }
 }
 
-/* ST(0) = ST(0) op m (already converted with the flags in *s). */
-static void fpu_arith_mem(X86CPU *cpu, unsigned op, SFStatus *s, FloatX80 m)
+/* ST(0) = ST(0) op m (already converted with the flags in *s; conv_de: the conversion
+ * found a denormal, reported unless the division is by zero, as a register operand). */
+static void fpu_arith_mem(X86CPU *cpu, unsigned op, SFStatus *s, FloatX80 m, bool conv_de)
 {
     FloatX80 r;
     bool ok;
@@ -171,6 +176,9 @@ static void fpu_arith_mem(X86CPU *cpu, unsigned op, SFStatus *s, FloatX80 m)
         return;
     }
     r = fpu_arith(s, op, fpu_get(cpu, 0), m);
+    if (conv_de && !(s->flags & SF_ZE)) {
+        s->flags |= SF_DE;
+    }
     ok = fpu_result_ok(cpu, s, false);
     fpu_commit_flags(cpu, s, ok);
     if (ok) {
@@ -215,12 +223,11 @@ static void fpu_compare(X86CPU *cpu, FloatX80 b, bool b_empty, bool quiet, bool 
 {
     SFStatus s;
     int c;
-    bool ok;
+    bool ok = true;
 
     if (unlikely(fpu_empty(cpu, 0) || b_empty)) {
-        if (!fpu_underflow(cpu)) {
-            return;
-        }
+        /* unordered whether or not the stack fault is masked; no pop when unmasked */
+        ok = fpu_underflow(cpu);
         c = SF_CMP_UN;
     } else {
         s = fpu_sf(cpu);
@@ -228,14 +235,15 @@ static void fpu_compare(X86CPU *cpu, FloatX80 b, bool b_empty, bool quiet, bool 
         ok = fpu_result_ok(cpu, &s, false);
         s.c1 = false;
         fpu_commit_flags(cpu, &s, ok);
-        if (!ok) {
-            return;
-        }
     }
+    /* the result is reported even when an unmasked exception stops the pops */
     if (eflags) {
         fpu_set_eflags_cmp(cpu, c);
     } else {
         fpu_set_cc(cpu, cmp_to_cc(c));
+    }
+    if (!ok) {
+        return;
     }
     while (npop--) {
         fpu_pop(cpu);
@@ -293,7 +301,8 @@ static void fpu_fld_conv(X86CPU *cpu, FloatX80 v, SFStatus *s)
         fpu_push(cpu, v);
         return;
     }
-    ok = fpu_result_ok(cpu, s, false);
+    /* the denormal-operand exception does not stop a load, even unmasked */
+    ok = !(s->flags & ~cpu->fpu.fcw & SF_IE);
     fpu_commit_flags(cpu, s, ok);
     if (ok) {
         fpu_push(cpu, v);
@@ -595,6 +604,9 @@ static void fpu_binary_st1(X86CPU *cpu, int which)
     unsigned dst = pop ? 1 : 0;
 
     if (fpu_empty(cpu, 0) || fpu_empty(cpu, 1)) {
+        if (which >= B_FPREM) {
+            cpu->fpu.fsw &= (uint16_t)~FSW_C2; /* no partial remainder */
+        }
         if (fpu_underflow(cpu)) {
             fpu_set(cpu, dst, FPU_INDEFINITE);
             if (pop) {
@@ -630,9 +642,16 @@ static void fpu_binary_st1(X86CPU *cpu, int which)
     }
     fpu_commit_flags(cpu, &s, ok);
     if (!ok) {
+        if (which >= B_FPREM) {
+            cpu->fpu.fsw &= (uint16_t)~FSW_C2;
+        }
         return;
     }
-    if (which >= B_FPREM) {
+    if (which >= B_FPREM && f80_is_nan(r)) {
+        /* a NaN result (NaN operand, or a masked invalid operation): no quotient;
+         * C0 and C3 are left as they were */
+        cpu->fpu.fsw &= (uint16_t)~FSW_C2;
+    } else if (which >= B_FPREM) {
         fpu_set_cc(cpu, (cpu->fpu.fsw & FSW_C1) | (partial ? FSW_C2 : 0) |
                             ((quot & 4) ? FSW_C0 : 0) | ((quot & 2) ? FSW_C3 : 0));
     }
@@ -653,8 +672,9 @@ static void fpu_push_pair(X86CPU *cpu, int which)
 
     if (fpu_empty(cpu, 0)) {
         if (fpu_underflow(cpu)) {
+            /* both results are the indefinite; the push is not checked for overflow */
             fpu_set(cpu, 0, FPU_INDEFINITE);
-            fpu_push_value(cpu, FPU_INDEFINITE);
+            fpu_push(cpu, FPU_INDEFINITE);
         }
         return;
     }
@@ -862,7 +882,7 @@ static void fpu_fcmov(X86CPU *cpu, unsigned opc, unsigned reg, unsigned n)
         }
         return;
     }
-    cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+    /* C1 is left as it is (undefined in the SDM; as the processor tests/fpu runs on) */
     if (cpu_cond(cpu, cc[reg & 3] + (opc == 0xdb))) {
         fpu_set(cpu, 0, fpu_get(cpu, n));
     }
@@ -903,7 +923,7 @@ static void fpu_reg_form(X86CPU *cpu, const DecodedInsn *i)
         if (reg == 0) { /* FLD ST(i) */
             if (fpu_empty(cpu, n)) {
                 if (fpu_underflow(cpu)) {
-                    fpu_push_value(cpu, FPU_INDEFINITE);
+                    fpu_push(cpu, FPU_INDEFINITE); /* no overflow check after underflow */
                 }
             } else {
                 fpu_push_value(cpu, fpu_get(cpu, n));
@@ -933,8 +953,9 @@ static void fpu_reg_form(X86CPU *cpu, const DecodedInsn *i)
         break;
     case 0xdd:
         switch (reg) {
-        case 0: /* FFREE */
+        case 0: /* FFREE; C1 cleared (undefined in the SDM; as the tests/fpu host does) */
             fpu_free_phys(cpu, fpu_phys(cpu, n));
+            cpu->fpu.fsw &= (uint16_t)~FSW_C1;
             break;
         case 2:
         case 3:
@@ -972,23 +993,33 @@ static void fpu_mem_form(X86CPU *cpu, const DecodedInsn *i, uint32_t ea)
         unsigned kind = (opc - 0xd8) >> 1;
         SFStatus t = s;
 
-        /* the conversion's DE is not signalled when either operand is a NaN */
+        /* the conversion's DE is not signalled when either operand is a NaN or ST(0) is
+         * empty */
         m = fpu_load_mem(cpu, i, kind, &t, ea);
         s.flags = t.flags & ~SF_DE;
-        if ((t.flags & SF_DE) && !f80_is_nan(m) &&
-            (fpu_empty(cpu, 0) || !(f80_is_nan(fpu_get(cpu, 0)) ||
-                                    f80_is_unsupported(fpu_get(cpu, 0))))) {
+        if ((t.flags & SF_DE) && !f80_is_nan(m) && !fpu_empty(cpu, 0) &&
+            !(f80_is_nan(fpu_get(cpu, 0)) || f80_is_unsupported(fpu_get(cpu, 0)))) {
             s.flags |= SF_DE;
         }
         if (reg == 2 || reg == 3) {
             if (!fpu_empty(cpu, 0) && (s.flags & ~cpu->fpu.fcw & (SF_IE | SF_DE))) {
+                /* unmasked conversion exception: the condition codes are still set,
+                 * FCOMP does not pop */
+                SFStatus t2 = fpu_sf(cpu);
+                int c = f80_compare(&t2, fpu_get(cpu, 0), m, false);
+
+                s.flags |= t2.flags;
                 fpu_commit_flags(cpu, &s, false);
+                fpu_set_cc(cpu, cmp_to_cc(c));
                 return;
             }
             cpu->fpu.fsw |= s.flags;
             fpu_compare(cpu, m, false, false, false, reg - 2);
         } else {
-            fpu_arith_mem(cpu, reg, &s, m);
+            bool conv_de = (s.flags & SF_DE) != 0;
+
+            s.flags &= (uint8_t)~SF_DE;
+            fpu_arith_mem(cpu, reg, &s, m, conv_de);
         }
         break;
     }
@@ -1350,7 +1381,7 @@ static void h_fpu_fld_sti(X86CPU *cpu, const DecodedInsn *i)
     fpu_enter(cpu, i, false, 0);
     if (unlikely(fpu_empty(cpu, n))) {
         if (fpu_underflow(cpu)) {
-            fpu_push_value(cpu, FPU_INDEFINITE);
+            fpu_push(cpu, FPU_INDEFINITE); /* no overflow check after underflow */
         }
         return;
     }
@@ -1579,14 +1610,12 @@ static void h_fpu_arith_mreal(X86CPU *cpu, const DecodedInsn *i)
     s = fpu_sf(cpu);
     t = s;
     m = m64 ? fpu_arith_operand_f64(&t, v64) : fpu_arith_operand_f32(&t, v32);
-    /* as fpu_mem_form(): the conversion's DE is not signalled when an operand is a NaN */
+    /* as fpu_mem_form(): the conversion's DE is not signalled when an operand is a NaN or
+     * ST(0) is empty, nor with a division by zero */
     s.flags = t.flags & ~SF_DE;
-    if ((t.flags & SF_DE) && !f80_is_nan(m) &&
-        (fpu_empty(cpu, 0) || !(f80_is_nan(fpu_get(cpu, 0)) ||
-                                f80_is_unsupported(fpu_get(cpu, 0))))) {
-        s.flags |= SF_DE;
-    }
-    fpu_arith_mem(cpu, op, &s, m);
+    fpu_arith_mem(cpu, op, &s, m,
+                  (t.flags & SF_DE) && !f80_is_nan(m) && !fpu_empty(cpu, 0) &&
+                      !(f80_is_nan(fpu_get(cpu, 0)) || f80_is_unsupported(fpu_get(cpu, 0))));
 }
 
 InsnHandler fpu_specialize(const DecodedInsn *d)

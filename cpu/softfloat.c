@@ -155,7 +155,7 @@ static uint64_t round_core(SFStatus *s, int32_t bias, int32_t emax, int prec, bo
     int32_t E = e + bias;
     uint64_t lsb = prec >= 64 ? 1 : 1ull << (64 - prec);
     uint64_t rmask = lsb - 1;
-    bool tiny = false, inc;
+    bool tiny = false, inc, sse_ue = false;
     uint64_t r;
     uint8_t fl = 0;
 
@@ -174,10 +174,22 @@ static uint64_t round_core(SFStatus *s, int32_t bias, int32_t emax, int prec, bo
             is_tiny = !(inc0 && (hi | rmask) == ~0ull);
         }
         if (is_tiny && s->x87 && s->adjust && !(s->masks & SF_UE)) {
+            if (E + 24576 <= 0) {
+                /* even the adjusted exponent underflows (FSCALE by a huge negative
+                 * power): zero whatever the rounding, as the x87 does */
+                s->flags |= SF_UE | SF_PE;
+                *eout = 0;
+                return 0;
+            }
             E += 24576;
             fl |= SF_UE;
+        } else if (is_tiny && !s->x87 && !(s->masks & SF_UE)) {
+            /* SSE with UE unmasked: no result is delivered (#XM); it is rounded with an
+             * unbounded exponent so that PE tells whether that is inexact */
+            fl |= SF_UE;
+            sse_ue = true;
         }
-        if (E <= 0) {
+        if (E <= 0 && !sse_ue) {
             if (is_tiny && !s->x87 && s->ftz && (s->masks & SF_UE)) {
                 s->flags |= SF_UE | SF_PE;
                 *eout = 0;
@@ -205,16 +217,28 @@ static uint64_t round_core(SFStatus *s, int32_t bias, int32_t emax, int prec, bo
         if (tiny) {
             fl |= SF_UE;
         }
+    } else if (tiny && !(s->masks & SF_UE)) {
+        fl |= SF_UE; /* unmasked underflow: tininess alone, even if exact (IEEE 754) */
     }
     if (E >= emax) {
         if (s->x87 && s->adjust && !(s->masks & SF_OE)) {
+            if (E - 24576 >= emax) {
+                /* even the adjusted exponent overflows (FSCALE by a huge power):
+                 * infinity whatever the rounding, as the x87 does */
+                s->flags |= fl | SF_OE | SF_PE;
+                *eout = emax;
+                s->c1 = true;
+                return 1ull << 63;
+            }
             E -= 24576;
             fl |= SF_OE;
         } else {
             bool to_inf = s->round == SF_RN || (s->round == SF_RU && !sign) ||
                           (s->round == SF_RD && sign);
 
-            s->flags |= fl | SF_OE | SF_PE;
+            /* SSE with OE unmasked: no result is delivered; PE tells whether the
+             * result rounded with an unbounded exponent is inexact (fl) */
+            s->flags |= fl | SF_OE | (!s->x87 && !(s->masks & SF_OE) ? 0 : SF_PE);
             if (to_inf) {
                 *eout = emax;
                 s->c1 = true;
