@@ -37,8 +37,8 @@ static const CPUModel cpu_models[] = {
         .name = "x86pc",
         .desc = "x86pc virtual CPU: P6 with SYSENTER, PAT and NX (PAE)",
         .family = 6, .model = 6, .stepping = 3,
-        .features_edx = P6_BASE | CPUID_SEP | CPUID_PAT | CPUID_MMX | CPUID_FXSR | CPUID_SSE |
-                        CPUID_SSE2,
+        .features_edx = P6_BASE | CPUID_SEP | CPUID_PAT | CPUID_CLFSH | CPUID_MMX | CPUID_FXSR |
+                        CPUID_SSE | CPUID_SSE2,
         .ext_features_edx = CPUID_EXT_NX,
         .vendor = "GenuineIntel",
         .brand = "x86pc virtual CPU",

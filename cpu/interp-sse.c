@@ -485,7 +485,10 @@ static uint32_t simd_feature(unsigned op, unsigned pfx, bool mmx_only, unsigned 
         if (reg <= 1) {
             return CPUID_FXSR;
         }
-        return reg <= 4 || (reg == 7 && (modrm >> 6) == 3) ? CPUID_SSE : CPUID_SSE2;
+        if (reg == 7 && (modrm >> 6) != 3) {
+            return CPUID_CLFSH; /* CLFLUSH has a CPUID bit of its own */
+        }
+        return reg <= 4 || reg == 7 ? CPUID_SSE : CPUID_SSE2;
     }
     if (pfx == P_F3) {
         switch (op) {

@@ -493,6 +493,9 @@ void cpu_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
         out[0] = (m->family << 8) | (m->model << 4) | m->stepping;
         /* EBX[31:24]: initial APIC ID, which the machine assigns as the CPU index. */
         out[1] = cpu->apic_base ? (uint32_t)cpu->cpu_index << 24 : 0;
+        if (features_edx(cpu) & CPUID_CLFSH) {
+            out[1] |= (64 / 8) << 8; /* CLFLUSH line size: 64 bytes */
+        }
         out[2] = m->features_ecx;
         out[3] = features_edx(cpu);
         break;

@@ -38,6 +38,14 @@ test_main32:
                 and eax, (1 << 0) | (1 << 15) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26)
                 CHECK_EQ eax, (1 << 0) | (1 << 15) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26), 1, "CPUID.1:EDX FPU CMOV MMX FXSR SSE SSE2"
                 CHECK_EQ ecx, 0, 2, "CPUID.1:ECX (no SSE3 or later)"
+                ; 46-47: CLFLUSH is advertised (it executes), with its 64-byte line size.
+                mov eax, edx
+                and eax, 1 << 19
+                CHECK_EQ eax, 1 << 19, 46, "CPUID.1:EDX CLFSH"
+                mov eax, ebx
+                shr eax, 8
+                and eax, 0xFF
+                CHECK_EQ eax, 8, 47, "CPUID.1:EBX[15:8] CLFLUSH line size / 8"
 
                 ; x87 on: NE = 1, MP = 1, EM = TS = 0; SSE on.
                 mov eax, cr0
