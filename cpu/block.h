@@ -116,7 +116,7 @@ static inline Block *block_lookup_fast(X86CPU *cpu, BlockCache *bc)
 {
     uint32_t cs_base = cpu->seg[R_CS].base;
     uint32_t lin = cs_base + cpu->eip;
-    const TLBEntry *e = tlb_entry(cpu, mmu_index_cpl(cpu), lin);
+    const TLBEntry *e = tlb_entry(cpu, mmu_index_fetch(cpu), lin);
 
     if (likely(e->tag_code == (lin & TARGET_PAGE_MASK))) {
         uint64_t phys = e->paddr | (lin & ~TARGET_PAGE_MASK);

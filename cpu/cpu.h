@@ -112,15 +112,19 @@ typedef struct DTReg {
 
 /*
  * hflags: derived mode bits, recomputed by cpu_update_hflags() whenever CR0, EFLAGS.VM,
- * CS or SS change. The decoder and the block cache key on them.
+ * CS or SS change (and HF_ACCHK by cpu_set_eflags() too). The decoder and the block cache
+ * key on them.
  */
 #define HF_CPL_MASK 0x3u
-#define HF_CS32 (1u << 2)  /* default operand/address size 32 */
-#define HF_SS32 (1u << 3)  /* stack pointer is ESP (else SP) */
-#define HF_PE (1u << 4)
-#define HF_VM (1u << 5)
-#define HF_PG (1u << 6)
-#define HF_ADDSEG (1u << 7) /* some of DS/ES/SS has a non-zero base (hint only) */
+/* Alignment checking (#AC) is on: CPL 3 with CR0.AM and EFLAGS.AC. Bit 2, right above
+ * the CPL, so that ((hflags & 7) + 1) >> 2 is the TLB class of a data access (cpu/mmu.h). */
+#define HF_ACCHK (1u << 2)
+#define HF_CS32 (1u << 3)  /* default operand/address size 32 */
+#define HF_SS32 (1u << 4)  /* stack pointer is ESP (else SP) */
+#define HF_PE (1u << 5)
+#define HF_VM (1u << 6)
+#define HF_PG (1u << 7)
+#define HF_ADDSEG (1u << 8) /* some of DS/ES/SS has a non-zero base (hint only) */
 /* Key bits of hflags that change how code decodes/executes: part of the block key. */
 #define HF_BLOCK_KEY_MASK (HF_CPL_MASK | HF_CS32 | HF_SS32 | HF_PE | HF_VM)
 

@@ -88,8 +88,8 @@ uint32_t cpu_get_eflags(X86CPU *cpu)
 }
 
 /*
- * Raw write: no privilege checks, and hflags are not recomputed (a caller changing VM
- * calls cpu_update_hflags() once its segment state is consistent).
+ * Raw write: no privilege checks, and hflags are not recomputed but for HF_ACCHK (a caller
+ * changing VM calls cpu_update_hflags() once its segment state is consistent).
  */
 void cpu_set_eflags(X86CPU *cpu, uint32_t val)
 {
@@ -97,6 +97,7 @@ void cpu_set_eflags(X86CPU *cpu, uint32_t val)
     cpu->cc_op = CC_OP_EFLAGS;
     cpu->cc_src1 = val & CC_ALL;
     cpu->eflags = (val & ~CC_ALL) | EF_FIXED1;
+    cpu_update_acchk(cpu);
 }
 
 /* OF alone from the lazy state of a cc_op other than CC_OP_EFLAGS. */

@@ -57,6 +57,7 @@ uint32_t cpu_cc_compute_all(X86CPU *cpu); /* the six arithmetic flags */
 
 /* ---- seg.c (system level): segmentation and mode ---- */
 void cpu_update_hflags(X86CPU *cpu);
+void cpu_update_acchk(X86CPU *cpu); /* HF_ACCHK alone (EFLAGS.AC changed) */
 /* MOV/POP Sreg, LDS...: full protected-mode checks; real/v86: base = sel << 4. */
 void cpu_load_seg(X86CPU *cpu, int seg, uint16_t sel);
 /* Plain real-mode/v86 load (no checks). */

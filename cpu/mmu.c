@@ -683,10 +683,29 @@ static void st_in_page(X86CPU *cpu, uint32_t lin, uint64_t v, unsigned size, int
     host_st(e->host_write + off, v, size);
 }
 
+/*
+ * MMU_USER_AC (cpu/mmu.h) is never filled: an access of that class checks its alignment
+ * here and continues as a user access. #AC(0) comes before any translation (as Bochs
+ * does; the SDM gives no order between #AC and #PF). Every size here is its own
+ * alignment (2, 4, 8; an 80-bit x87 operand is read as 8 + 2 bytes, so 8-byte aligned).
+ */
+static inline int mmu_align_check(X86CPU *cpu, uint32_t lin, unsigned size, int idx)
+{
+    if (unlikely(idx == MMU_USER_AC)) {
+        if (lin & (size - 1)) {
+            log_mask_printf(LOG_INT, "#AC: %u-byte access at %08x\n", size, lin);
+            cpu_raise_exception(cpu, EXC_AC, 0);
+        }
+        return MMU_USER;
+    }
+    return idx;
+}
+
 uint64_t mmu_ld_slow(X86CPU *cpu, uint32_t lin, unsigned size, int idx)
 {
     uint32_t off = lin & ~TARGET_PAGE_MASK;
 
+    idx = mmu_align_check(cpu, lin, size, idx);
     if (off + size > TARGET_PAGE_SIZE) {
         unsigned n1 = TARGET_PAGE_SIZE - off;
         uint64_t lo = ld_in_page(cpu, lin, n1, idx);
@@ -701,6 +720,7 @@ void mmu_st_slow(X86CPU *cpu, uint32_t lin, uint64_t val, unsigned size, int idx
 {
     uint32_t off = lin & ~TARGET_PAGE_MASK;
 
+    idx = mmu_align_check(cpu, lin, size, idx);
     if (off + size > TARGET_PAGE_SIZE) {
         unsigned n1 = TARGET_PAGE_SIZE - off;
 
@@ -803,6 +823,11 @@ void cpu_check_write(X86CPU *cpu, int seg, uint32_t off, unsigned size)
     uint32_t lin = seg_lin(cpu, seg, off, size, SEG_ACC_WRITE);
     int idx = mmu_index(cpu, false);
 
+    if (size == 2 || size == 4 || size == 8) {
+        idx = mmu_align_check(cpu, lin, size, idx);
+    } else if (idx == MMU_USER_AC) {
+        idx = MMU_USER;
+    }
     probe_write(cpu, lin, idx);
     if ((lin & ~TARGET_PAGE_MASK) + size > TARGET_PAGE_SIZE) {
         probe_write(cpu, (lin | ~TARGET_PAGE_MASK) + 1, idx);
@@ -841,7 +866,7 @@ void cpu_st32_lin(X86CPU *cpu, uint32_t lin, uint32_t v, bool supervisor)
 
 static TLBEntry *probe_code(X86CPU *cpu, uint32_t lin)
 {
-    int idx = mmu_index(cpu, false);
+    int idx = mmu_index_fetch(cpu);
     TLBEntry *e = tlb_entry(cpu, idx, lin);
 
     if ((e->tag_code & (TARGET_PAGE_MASK | TLB_INVALID)) != (lin & TARGET_PAGE_MASK)) {

@@ -36,7 +36,12 @@
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
 
-enum { MMU_SUPER, MMU_USER, MMU_COUNT };
+/*
+ * MMU_USER_AC: user data accesses while alignment checking is on (HF_ACCHK). Its entries
+ * are never filled, so every such access takes the slow path, which checks alignment
+ * (#AC) and goes on as MMU_USER: #AC costs nothing on the fast path of the usual classes.
+ */
+enum { MMU_SUPER, MMU_USER, MMU_USER_AC, MMU_COUNT };
 
 #define TLB_INVALID 0x001u
 #define TLB_MMIO 0x002u
@@ -56,17 +61,29 @@ struct TLBEntry {
 /* Kinds of access, as used by the page walker. */
 enum { ACC_READ, ACC_WRITE, ACC_FETCH };
 
-/* TLB class of an access: implicit supervisor accesses and CPL 0-2 use MMU_SUPER. */
-static inline int mmu_index(const X86CPU *cpu, bool supervisor)
-{
-    return (!supervisor && (cpu->hflags & HF_CPL_MASK) == 3) ? MMU_USER : MMU_SUPER;
-}
-
-/* mmu_index(cpu, false) without a branch: (CPL + 1) >> 2 is 1 for CPL 3 only. */
-_Static_assert(MMU_SUPER == 0 && MMU_USER == 1, "mmu_index_cpl() relies on these values");
+/*
+ * TLB class of a data access by CPL without a branch: (CPL + 4 * ACCHK + 1) >> 2 is 0 for
+ * CPL 0-2, 1 for CPL 3, 2 for CPL 3 with alignment checks (HF_ACCHK only with CPL 3).
+ */
+_Static_assert(MMU_SUPER == 0 && MMU_USER == 1 && MMU_USER_AC == 2 && HF_ACCHK == 4 &&
+                   HF_CPL_MASK == 3,
+               "mmu_index_cpl() relies on these values");
 static inline int mmu_index_cpl(const X86CPU *cpu)
 {
+    return (int)(((cpu->hflags & (HF_CPL_MASK | HF_ACCHK)) + 1) >> 2);
+}
+
+/* The same for instruction fetches, which alignment checking does not concern. */
+static inline int mmu_index_fetch(const X86CPU *cpu)
+{
     return (int)(((cpu->hflags & HF_CPL_MASK) + 1) >> 2);
+}
+
+/* Class of an access: implicit supervisor accesses (descriptor tables, TSS) use
+ * MMU_SUPER at any CPL and are never alignment checked. */
+static inline int mmu_index(const X86CPU *cpu, bool supervisor)
+{
+    return supervisor ? MMU_SUPER : mmu_index_cpl(cpu);
 }
 
 static inline TLBEntry *tlb_entry(X86CPU *cpu, int idx, uint32_t lin)

@@ -79,8 +79,8 @@ void seg_set_flat(SegmentCache *sc, uint16_t sel, bool code, int dpl)
 
 void cpu_update_hflags(X86CPU *cpu)
 {
-    uint32_t h = cpu->hflags & ~(HF_CPL_MASK | HF_CS32 | HF_SS32 | HF_PE | HF_VM | HF_PG |
-                                 HF_ADDSEG);
+    uint32_t h = cpu->hflags & ~(HF_CPL_MASK | HF_ACCHK | HF_CS32 | HF_SS32 | HF_PE | HF_VM |
+                                 HF_PG | HF_ADDSEG);
 
     if (cpu->cr[0] & CR0_PE) {
         h |= HF_PE;
@@ -103,6 +103,16 @@ void cpu_update_hflags(X86CPU *cpu)
         h |= HF_ADDSEG;
     }
     cpu->hflags = h;
+    cpu_update_acchk(cpu);
+}
+
+/* HF_ACCHK from CPL, CR0.AM and EFLAGS.AC (also in v86 mode, which runs at CPL 3). */
+void cpu_update_acchk(X86CPU *cpu)
+{
+    bool on = (cpu->hflags & HF_CPL_MASK) == 3 && (cpu->cr[0] & CR0_AM) &&
+              (cpu->eflags & EF_AC);
+
+    cpu->hflags = (cpu->hflags & ~HF_ACCHK) | (on ? HF_ACCHK : 0);
 }
 
 /* ---- segment register loads ---- */
