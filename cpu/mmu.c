@@ -10,8 +10,9 @@
  * - The TLB caches 4 KiB pieces of large pages. INVLPG of an address inside a large page
  *   that is in the TLB flushes the whole TLB, so no stale piece survives.
  * - A page-crossing MMIO access is split at the page boundary (each part as bytes).
- * - Alignment checking (#AC with CR0.AM, EFLAGS.AC at CPL 3) is not implemented: CPUs of
- *   this class that run with AC=1 see no #AC. It is the one documented gap of this file.
+ * - Alignment checking (#AC, mmu_align_check()) covers the data accesses of instructions
+ *   at CPL 3; the stack frames of far transfers, interrupts and task switches are not
+ *   checked, and #AC is raised before the translation (the SDM orders neither).
  */
 #include "cpu/mmu.h"
 
