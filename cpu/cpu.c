@@ -140,6 +140,7 @@ static void cpu_reset_common(X86CPU *cpu)
     cpu->dr6_pending = 0;
     cpu->efer = 0;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
+    pmc_reset(cpu);
     cpu->halted = false;
     cpu->inhibit_irq = false;
     cpu->nmi_blocked = false;

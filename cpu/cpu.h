@@ -244,6 +244,12 @@ typedef struct X86CPU {
     uint64_t mtrr_var[16]; /* base/mask pairs */
     uint64_t apic_base;
     uint64_t misc_enable;
+    /* P6 performance counters (cpu/perfmon.c): counted lazily from icount and the TSC */
+    struct {
+        uint64_t evtsel[2];
+        uint64_t ctr[2];        /* 40 bits, as of the last pmc_sync() */
+        uint64_t base_icount, base_tsc;
+    } pmc;
 
     /* x87/MMX/SSE state: owned by cpu/fpu*.c (issue 4); here so save/restore and gdb see it. */
     struct {

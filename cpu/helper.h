@@ -175,6 +175,18 @@ uint32_t cpu_read_dr(X86CPU *cpu, int n);
 bool cpu_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val); /* false -> caller raises #GP */
 bool cpu_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val);
 void cpu_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+
+/* ---- perfmon.c: P6 performance-monitoring counters ---- */
+#define MSR_PERFCTR0 0xc1
+#define MSR_PERFCTR1 0xc2
+#define MSR_PERFEVTSEL0 0x186
+#define MSR_PERFEVTSEL1 0x187
+#define PMC_EVTSEL_EN (1u << 22)
+bool pmc_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val); /* false: not a counter MSR */
+bool pmc_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val);  /* false: not one, or #GP */
+/* Bring the counters up to date; before any CPL change while they are enabled. */
+void pmc_sync(X86CPU *cpu);
+void pmc_reset(X86CPU *cpu);
 uint64_t cpu_rdtsc(X86CPU *cpu);
 void cpu_sysenter(X86CPU *cpu);
 void cpu_sysexit(X86CPU *cpu);

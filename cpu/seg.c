@@ -79,6 +79,9 @@ void seg_set_flat(SegmentCache *sc, uint16_t sel, bool code, int dpl)
 
 void cpu_update_hflags(X86CPU *cpu)
 {
+    if (unlikely(cpu->pmc.evtsel[0] & PMC_EVTSEL_EN)) {
+        pmc_sync(cpu); /* what ran so far ran at the old CPL (USR/OS counting) */
+    }
     uint32_t h = cpu->hflags & ~(HF_CPL_MASK | HF_ACCHK | HF_CS32 | HF_SS32 | HF_PE | HF_VM |
                                  HF_PG | HF_ADDSEG);
 

@@ -342,6 +342,11 @@ bool cpu_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val)
         }
         *val = cpu->efer;
         return true;
+    case MSR_PERFCTR0:
+    case MSR_PERFCTR1:
+    case MSR_PERFEVTSEL0:
+    case MSR_PERFEVTSEL1:
+        return pmc_rdmsr(cpu, msr, val);
     default:
         if (cpu->bus->msr_read && cpu->bus->msr_read(cpu->bus_opaque, cpu->cpu_index, msr, val)) {
             return true;
@@ -442,6 +447,16 @@ bool cpu_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
         }
         cpu->efer = val;
         return true;
+    case MSR_PERFCTR0:
+    case MSR_PERFCTR1:
+    case MSR_PERFEVTSEL0:
+    case MSR_PERFEVTSEL1:
+        if (pmc_wrmsr(cpu, msr, val)) {
+            return true;
+        }
+        log_mask_printf(LOG_GUEST_ERRORS, "wrmsr %08x <- %llx: reserved bits (#GP)\n", msr,
+                        (unsigned long long)val);
+        return false;
     default:
         if (cpu->bus->msr_write &&
             cpu->bus->msr_write(cpu->bus_opaque, cpu->cpu_index, msr, val)) {
