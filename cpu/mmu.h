@@ -33,7 +33,7 @@
 #define TARGET_PAGE_SIZE 4096u
 #define TARGET_PAGE_MASK 0xfffff000u
 
-#define TLB_BITS 8
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
 
 /*
