@@ -10,6 +10,7 @@
 
 #include "cpu/helper.h"
 #include "hw/core/memory.h"
+#include "tests/unit/cpu-test.h"
 
 #define RAM_SIZE (2u << 20)
 #define MMIO_BASE 0x200000u  /* right after RAM */
@@ -20,17 +21,6 @@ static X86CPU *cpu;
 static uint8_t rom[0x10000];
 static uint64_t mmio_addr, mmio_val;
 static unsigned mmio_size, mmio_writes;
-static int passed, failed;
-
-#define CHECK(cond)                                                                               \
-    do {                                                                                          \
-        if (cond) {                                                                               \
-            passed++;                                                                             \
-        } else {                                                                                  \
-            failed++;                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
-        }                                                                                         \
-    } while (0)
 
 static uint64_t mmio_read(void *opaque, uint64_t off, unsigned size)
 {
@@ -62,20 +52,6 @@ static void bus_mem_write(void *opaque, uint64_t paddr, uint64_t val, unsigned s
     mem_write(map, paddr, val, size);
 }
 
-static uint32_t bus_io_read(void *opaque, uint16_t port, unsigned size)
-{
-    return 0xffffffffu;
-}
-
-static void bus_io_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
-{
-}
-
-static int bus_intr_ack(void *opaque, int cpu_index)
-{
-    return 0x20;
-}
-
 static int64_t bus_clock_ns(void *opaque)
 {
     return 0;
@@ -85,9 +61,9 @@ static const CPUBusOps bus = {
     .map_page = bus_map_page,
     .mem_read = bus_mem_read,
     .mem_write = bus_mem_write,
-    .io_read = bus_io_read,
-    .io_write = bus_io_write,
-    .intr_ack = bus_intr_ack,
+    .io_read = fb_io_read,
+    .io_write = fb_io_write,
+    .intr_ack = fb_intr_ack,
     .clock_ns = bus_clock_ns,
 };
 
@@ -125,7 +101,6 @@ static uint8_t dirty_bits(MemRegion *r, unsigned first)
 int main(void)
 {
     MemRegion *ram_r;
-    uint8_t *ram;
     uint8_t code[8];
 
     map = mem_new();
