@@ -484,6 +484,55 @@ static void mon_info_tlb(Machine *m, FILE *out)
     walk_page_tables(m, cpu, tlb_visit, out, out);
 }
 
+/* ---- x87/SSE state: the second part of info registers ---- */
+
+#define MON_CPUID_SSE (1u << 25) /* CPUID.1:EDX bit 25, SSE (CPUID_SSE in cpu/helper.h) */
+
+/*
+ * After cpu_dump_state()'s integer, segment and control registers, as QEMU's `info
+ * registers` does: FCW, FSW with TOP, the abridged (FXSAVE) tag byte (bit r set = physical
+ * register r in use), then FOP and the last instruction and operand pointers, and the
+ * eight x87 registers in physical order as significand and sign/exponent, each with its
+ * current stack index. MXCSR and XMM0-7 only when the CPU model has SSE: without it they
+ * do not exist for the guest. Every digit comes from the integer fields (XMM from its
+ * little-endian byte image), so the text is the same on every host.
+ */
+static void mon_dump_fpu(X86CPU *cpu, FILE *out)
+{
+    bool sse = (cpu->model->features_edx & MON_CPUID_SSE) != 0;
+    unsigned top = (cpu->fpu.fsw >> 11) & 7; /* FSW.TOP */
+    unsigned ftw = 0;
+
+    for (unsigned r = 0; r < 8; r++) {
+        if (((cpu->fpu.ftw >> (2 * r)) & 3) != 3) { /* tag 11 = empty */
+            ftw |= 1u << r;
+        }
+    }
+    fprintf(out, "FCW=%04x FSW=%04x [ST=%u] FTW=%02x", cpu->fpu.fcw, cpu->fpu.fsw, top, ftw);
+    if (sse) {
+        fprintf(out, " MXCSR=%08x", cpu->fpu.mxcsr);
+    }
+    fprintf(out, "\nFOP=%04x FIP=%04x:%08x FDP=%04x:%08x\n", cpu->fpu.fop, cpu->fpu.fcs,
+            cpu->fpu.fip, cpu->fpu.fds, cpu->fpu.fdp);
+    for (unsigned r = 0; r < 8; r++) {
+        char st[16];
+
+        snprintf(st, sizeof(st), "(ST%u%s)", (r - top) & 7, (ftw >> r) & 1 ? "" : " empty");
+        fprintf(out, "FPR%u=%016llx %04x %-*s%s", r, (unsigned long long)cpu->fpu.mant[r],
+                cpu->fpu.exp[r], (r & 1) ? 0 : 11, st, (r & 1) ? "\n" : " ");
+    }
+    if (!sse) {
+        return;
+    }
+    for (unsigned n = 0; n < 8; n++) {
+        fprintf(out, "XMM%02u=", n);
+        for (int b = 15; b >= 0; b--) {
+            fprintf(out, "%02x", cpu->fpu.xmm[n][b]);
+        }
+        fprintf(out, "%s", (n & 1) ? "\n" : " ");
+    }
+}
+
 static void mon_info_mem(Machine *m, FILE *out)
 {
     X86CPU *cpu = mon_cpu(m);
@@ -796,7 +845,7 @@ static bool cmd_info(Machine *m, const char *args, FILE *out)
     X86CPU *cpu = mon_cpu(m);
 
     if (!*args) {
-        fprintf(out, "info registers  CPU registers of the selected CPU\n"
+        fprintf(out, "info registers  CPU registers of the selected CPU (x87, SSE too)\n"
                      "info cpus       list the CPUs (* = selected)\n"
                      "info tlb        every page mapping of the current page tables\n"
                      "info mem        mapped linear ranges with their permissions\n"
@@ -813,6 +862,7 @@ static bool cmd_info(Machine *m, const char *args, FILE *out)
     }
     if (strcmp(args, "registers") == 0) {
         cpu_dump_state(cpu, out);
+        mon_dump_fpu(cpu, out);
     } else if (strcmp(args, "cpus") == 0) {
         for (int i = 0; i < machine_nb_cpus(m); i++) {
             X86CPU *c = machine_cpu(m, i);

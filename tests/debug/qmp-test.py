@@ -10,10 +10,17 @@ query-status (running) with their STOP/RESUME events, "id" echo, a bad-JSON erro
 human-monitor-command, query-cpus-fast (two vCPUs), system_reset (RESET event) and
 system_powerdown (POWERDOWN event), a second client after the first disconnects, and quit
 (SHUTDOWN event, exit status 0).
-Prints one PASS/FAIL line; exit status 0 on success. Also runs against qemu-system-i386.
+Then the x87/SSE part of `info registers`: GUEST_IMAGE must be gdb-guest.bin, whose
+protected-mode program ends by loading known x87, MXCSR and XMM values (gdb-pm.c,
+load_fpu_state) and halting. Run once with -cpu x86pc (SSE: MXCSR and XMM0-7 printed) and
+once with -cpu pentium2 (no SSE: neither printed); every printed value is compared exactly.
+Prints one PASS/FAIL line; exit status 0 on success. Also runs against qemu-system-i386
+(the FPU part once, with its default CPU, which has SSE; QEMU does not print FOP, FIP, FDP
+or the stack indices, and those checks are x86pc's only).
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +28,7 @@ import tempfile
 import time
 
 TIMEOUT = 10.0
+SCALE = float(os.environ.get("TIMEOUT_SCALE", "1"))  # > 1 under qemu-user (check-cross)
 
 
 class QMPClient:
@@ -113,6 +121,73 @@ def session(sockpath):
     r = q.cmd("qmp_capabilities")
     check("error" in r, "second qmp_capabilities must fail: %r" % r)
     return q
+
+
+# What gdb-pm.c's load_fpu_state() leaves in the registers (physical order, FPRn).
+FPU_FPR = {0: ("0000000000000000", "0000", "ST4 empty"), 1: ("0000000000000000", "0000", "ST5 empty"),
+           2: ("0000000000000000", "0000", "ST6 empty"), 3: ("0000000000000000", "0000", "ST7 empty"),
+           4: ("8123456789abcdef", "c005", "ST0"), 5: ("0000000000000000", "0000", "ST1"),
+           6: ("c90fdaa22168c235", "4000", "ST2"), 7: ("8000000000000000", "3fff", "ST3")}
+FPU_XMM = {n: "".join("%02x" % (n * 16 + j) for j in reversed(range(16))) for n in range(8)}
+
+
+def fpu_check(regs, sse, qemu):
+    """Check the x87/SSE lines of `info registers` after load_fpu_state()."""
+    head = "FCW=0a7f FSW=2000 [ST=4] FTW=f0" + (" MXCSR=00007f81" if sse else "")
+    lines = regs.splitlines()
+    check(head in [l.rstrip() for l in lines], "missing line %r" % head)
+    fprs = re.findall(r"FPR(\d)=([0-9a-f]{16}) ([0-9a-f]{4})(?: \((ST\d(?: empty)?)\))?",
+                      regs)
+    check(len(fprs) == 8, "eight FPRn registers: %r" % fprs)
+    for r, mant, exp, st in fprs:
+        want = FPU_FPR[int(r)]
+        check((mant, exp) == want[:2], "FPR%s=%s %s, expected %s %s" % ((r, mant, exp) + want[:2]))
+        check(qemu or st == want[2], "FPR%s is (%s), expected (%s)" % (r, st, want[2]))
+    xmms = re.findall(r"XMM0?(\d)=([0-9a-f]{16}) ?([0-9a-f]{16})", regs)
+    if sse:
+        check(len(xmms) == 8, "eight XMM registers: %r" % xmms)
+        for n, hi, lo in xmms:
+            check(hi + lo == FPU_XMM[int(n)],
+                  "XMM%s=%s, expected %s" % (n, hi + lo, FPU_XMM[int(n)]))
+    else:
+        check(not xmms and "MXCSR" not in regs, "XMM or MXCSR printed without SSE")
+    if not qemu:
+        check(re.search(r"^FOP=032d FIP=0008:001[0-9a-f]{5} FDP=0010:00000500$", regs, re.M),
+              "FOP/FIP/FDP of the FLD m80 at 0x500")
+
+
+def fpu_session(x86pc, image, tmp, cpu_args, sse):
+    """Boot the guest to its final HLT and check the x87/SSE registers through HMP."""
+    qemu = "qemu" in os.path.basename(x86pc)
+    sockpath = os.path.join(tmp, "fpu.sock")
+    log = open(os.path.join(tmp, "fpu.log"), "w+")
+    emu = subprocess.Popen([x86pc, "-bios", image, "-display", "none"] + cpu_args +
+                           ["-qmp", "unix:%s,server,nowait" % sockpath],
+                           stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        q = session(sockpath)
+        deadline = time.time() + TIMEOUT * SCALE
+        while True:  # CPU 0 halts with interrupts off once the values are loaded
+            r = q.cmd("human-monitor-command", {"command-line": "info registers"})
+            regs = r.get("return", "")
+            if "HLT=1" in regs:
+                break
+            check(time.time() < deadline, "the guest did not reach its HLT: %r" % regs)
+            time.sleep(0.05)
+        try:
+            fpu_check(regs, sse, qemu)
+        except AssertionError as e:
+            raise AssertionError("%s %s; info registers:\n%s" % (" ".join(cpu_args), e, regs))
+        r = q.cmd("quit")
+        check(r == {"return": {}}, "quit: %r" % r)
+        check(emu.wait(timeout=TIMEOUT) == 0, "exit status after quit")
+    finally:
+        if emu.poll() is None:
+            emu.kill()
+            emu.wait()
+            log.seek(0)
+            sys.stdout.write(log.read()[-4000:])
+        os.unlink(sockpath) if os.path.exists(sockpath) else None
 
 
 def main():
@@ -224,6 +299,13 @@ def main():
               "SHUTDOWN after quit: %r" % ev)
         status = emu.wait(timeout=TIMEOUT)
         check(status == 0, "exit status %d after quit" % status)
+
+        step = "x87/SSE registers in info registers"
+        if "qemu" in os.path.basename(x86pc):
+            fpu_session(x86pc, image, tmp, [], True)
+        else:
+            fpu_session(x86pc, image, tmp, ["-cpu", "x86pc"], True)
+            fpu_session(x86pc, image, tmp, ["-cpu", "pentium2"], False)
     except Exception as e:  # any failure, including timeouts and protocol errors
         emu.kill()
         emu.wait()
