@@ -905,6 +905,21 @@ static void fpu_fst_reg(X86CPU *cpu, unsigned n, bool pop)
     }
 }
 
+/*
+ * FSTP1 (D9 D8+i): the reserved alias of FSTP ST(i) that the processor runs without the
+ * stack check (XED calls it FSTPNCE): with ST(0) empty there is no stack underflow, ST(i)
+ * is left as it is and only the pop happens. C1 is cleared. (As the processor tests/fpu
+ * runs on. The other FSTP aliases, DF D0+i and DF D8+i, check like FSTP.)
+ */
+static void fpu_fstp_nce(X86CPU *cpu, unsigned n)
+{
+    cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+    if (!fpu_empty(cpu, 0)) {
+        fpu_set(cpu, n, fpu_get(cpu, 0));
+    }
+    fpu_pop(cpu);
+}
+
 /* ---- register forms ---- */
 
 static void fpu_reg_form(X86CPU *cpu, const DecodedInsn *i)
@@ -930,6 +945,8 @@ static void fpu_reg_form(X86CPU *cpu, const DecodedInsn *i)
             }
         } else if (reg == 1) {
             fpu_fxch(cpu, n);
+        } else if (reg == 3) {
+            fpu_fstp_nce(cpu, n);
         } else {
             fpu_d9_special(cpu, i->modrm);
         }
@@ -949,13 +966,20 @@ static void fpu_reg_form(X86CPU *cpu, const DecodedInsn *i)
         }
         break;
     case 0xdc:
-        fpu_arith_reg(cpu, reg >= 4 ? reg ^ 1 : reg, n, 0, false);
+        if (reg == 2 || reg == 3) { /* FCOM2, FCOMP3: aliases of D8 D0+i, D8 D8+i */
+            fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), false, false, reg - 2);
+        } else {
+            fpu_arith_reg(cpu, reg >= 4 ? reg ^ 1 : reg, n, 0, false);
+        }
         break;
     case 0xdd:
         switch (reg) {
         case 0: /* FFREE; C1 cleared (undefined in the SDM; as the tests/fpu host does) */
             fpu_free_phys(cpu, fpu_phys(cpu, n));
             cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+            break;
+        case 1: /* FXCH4: alias of FXCH */
+            fpu_fxch(cpu, n);
             break;
         case 2:
         case 3:
@@ -969,12 +993,30 @@ static void fpu_reg_form(X86CPU *cpu, const DecodedInsn *i)
     case 0xde:
         if (i->modrm == 0xd9) { /* FCOMPP */
             fpu_compare(cpu, fpu_get(cpu, 1), fpu_empty(cpu, 1), false, false, 2);
+        } else if (reg == 2) { /* FCOMP5: alias of FCOMP ST(i) */
+            fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), false, false, 1);
         } else {
             fpu_arith_reg(cpu, reg >= 4 ? reg ^ 1 : reg, n, 0, true);
         }
         break;
-    default: /* DF: FUCOMIP (5), FCOMIP (6) */
-        fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), reg == 5, true, 1);
+    default: /* DF */
+        switch (reg) {
+        case 0: /* FFREEP: FFREE ST(i), then pop (C1 as FFREE) */
+            fpu_free_phys(cpu, fpu_phys(cpu, n));
+            cpu->fpu.fsw &= (uint16_t)~FSW_C1;
+            fpu_pop(cpu);
+            break;
+        case 1: /* FXCH7: alias of FXCH */
+            fpu_fxch(cpu, n);
+            break;
+        case 2: /* FSTP8, FSTP9: aliases of FSTP ST(i) */
+        case 3:
+            fpu_fst_reg(cpu, n, true);
+            break;
+        default: /* FUCOMIP (5), FCOMIP (6) */
+            fpu_compare(cpu, fpu_get(cpu, n), fpu_empty(cpu, n), reg == 5, true, 1);
+            break;
+        }
         break;
     }
 }

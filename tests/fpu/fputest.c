@@ -771,6 +771,12 @@ static const X87Test x87s_list[] = {
     {"fsubp", 0xdee8 | XE_STI, MK_NONE}, {"fdivrp", 0xdef0 | XE_STI, MK_NONE},
     {"fdivp", 0xdef8 | XE_STI, MK_NONE},
     {"fucomip", 0xdfe8 | XE_STI, MK_NONE}, {"fcomip", 0xdff0 | XE_STI, MK_NONE},
+    /* the reserved register forms every x87 executes as aliases (cpu/insn.def) */
+    {"fstp1", 0xd9d8 | XE_STI, MK_NONE}, {"fcom2", 0xdcd0 | XE_STI, MK_NONE},
+    {"fcomp3", 0xdcd8 | XE_STI, MK_NONE}, {"fxch4", 0xddc8 | XE_STI, MK_NONE},
+    {"fcomp5", 0xded0 | XE_STI, MK_NONE}, {"ffreep", 0xdfc0 | XE_STI, MK_NONE},
+    {"fxch7", 0xdfc8 | XE_STI, MK_NONE}, {"fstp8", 0xdfd0 | XE_STI, MK_NONE},
+    {"fstp9", 0xdfd8 | XE_STI, MK_NONE},
     XT_MEM8(0xd8, MK_F32, "fadd_m32", "fmul_m32", "fcom_m32", "fcomp_m32", "fsub_m32",
             "fsubr_m32", "fdiv_m32", "fdivr_m32"),
     XT_MEM8(0xdc, MK_F64, "fadd_m64", "fmul_m64", "fcom_m64", "fcomp_m64", "fsub_m64",

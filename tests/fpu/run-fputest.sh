@@ -6,7 +6,9 @@
 # Environment: SRC (source dir), X86PC (emulator command), TIMEOUT_SCALE (multiplies the
 # time limit), FPUTEST_RANDOM (random operands per test, default 100000),
 # FPUTEST_EDGE_STRIDE (run every n-th edge-case pair, default 1: all), FPUTEST_TIMEOUT
-# (seconds for the guest run, default 1800).
+# (seconds for the guest run, default 1800), FPUTEST_CFLAGS (added to both builds: e.g.
+# FPUTEST_CFLAGS='-DFPUTEST_ONLY="fadd" -DSHOW_LINES=100000' prints every case of one test, to find where
+# the two halves differ).
 SRC=${SRC:-.}
 CC32=${CC32:-i686-linux-gnu-gcc}
 OBJCOPY32=${OBJCOPY32:-i686-linux-gnu-objcopy}
@@ -32,7 +34,7 @@ X86PC=${X86PC:-./x86pc}
 LIMIT=$((LIMIT * ${TIMEOUT_SCALE:-1}))
 mkdir -p "$OUT"
 
-FLAGS="-O1 -msse2 -DFPUTEST_RANDOM=$RANDOM_N -DFPUTEST_EDGE_STRIDE=$EDGE_STRIDE"
+FLAGS="-O1 -msse2 -DFPUTEST_RANDOM=$RANDOM_N -DFPUTEST_EDGE_STRIDE=$EDGE_STRIDE ${FPUTEST_CFLAGS:-}"
 # The native half: a static i686 program. Some x86-64 kernels cannot run 32-bit
 # programs (no IA-32 emulation, e.g. under some hypervisors): there the same source is
 # built as an x86-64 program instead. The instructions under test behave the same in

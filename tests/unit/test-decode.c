@@ -126,6 +126,18 @@ static const DecodeCase cases[] = {
     {"dfe0", true, 2, "fnstsw ax"},
     {"d97c24fe", true, 4, "fnstcw word [esp-0x2]"},
     {"9b", true, 1, "wait"},
+    {"dfc1", true, 2, "ffreep st(1)"},       /* the reserved forms executed as aliases */
+    {"d9da", true, 2, "fstp1 st(2)"},
+    {"dcd3", true, 2, "fcom2 st(3)"},
+    {"dcdc", true, 2, "fcomp3 st(4)"},
+    {"ddcd", true, 2, "fxch4 st(5)"},
+    {"ded6", true, 2, "fcomp5 st(6)"},
+    {"dfcf", true, 2, "fxch7 st(7)"},
+    {"dfd0", true, 2, "fstp8 st(0)"},
+    {"dfd9", true, 2, "fstp9 st(1)"},
+    {"ded8", true, DECODE_UD, NULL},         /* DE D8+i other than FCOMPP: reserved */
+    {"dfe1", true, DECODE_UD, NULL},
+    {"d9d1", true, DECODE_UD, NULL},
     /* MMX/SSE/SSE2 with mandatory prefixes */
     {"0f10c1", true, 3, "movups xmm0, xmm1"},
     {"660f10c1", true, 4, "movupd xmm0, xmm1"},
