@@ -512,7 +512,7 @@ static const OptionDesc options[] = {
     {OPT_VERSION, "version", NULL, "print the version and exit"},
     {OPT_MACHINE, "machine", "pc[,linuxboot=M]", "i440FX/PIIX3 PC; M=direct|firmware loads -kernel"},
     {OPT_MACHINE, "M", "TYPE", NULL},
-    {OPT_M, "m", "SIZE", "guest RAM size, e.g. 128, 256M, 1G (default 128M; suffix M if none)"},
+    {OPT_M, "m", "SIZE", "guest RAM size, e.g. 128, 256M, 1.5G (default 128M; suffix M if none)"},
     {OPT_SMP, "smp", "N", "vCPUs, 1..8: [cpus=]N[,sockets=N] (cores=, threads=: not supported yet)"},
     {OPT_CPU, "cpu", "MODEL", "CPU model ('-cpu help' lists them)"},
     {OPT_BIOS, "bios", "FILE", "firmware image (default: SeaBIOS from the 'seabios' package)"},
@@ -584,7 +584,11 @@ static void parse_options(int argc, char **argv)
             parse_machine(arg);
             break;
         case OPT_M:
-            if (!parse_size(arg, 'M', &u) || u < 1024 * 1024 || u > 3584ull * 1024 * 1024) {
+            if (!parse_size(arg, 'M', &u)) {
+                fatal("-m: bad size '%s' (e.g. 512, 512M, 1.5G: a fraction needs a K, M, G "
+                      "or T suffix)", arg);
+            }
+            if (u < 1024 * 1024 || u > 3584ull * 1024 * 1024) {
                 fatal("-m: bad size '%s' (1M..3584M)", arg);
             }
             cfg.ram_size = u & ~0xfffull;

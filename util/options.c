@@ -169,11 +169,43 @@ bool parse_uint(const char *str, uint64_t *out)
     return true;
 }
 
+/*
+ * floor(0.DIGITS * 2^shift), exactly: the fraction is doubled shift times in decimal, each
+ * carry out of its first digit being the next bit of the result. Only the first `shift`
+ * digits can change the result (2^shift * 10^-shift = 5^-shift is less than the distance
+ * from the rest to the next integer), so longer fractions are cut there.
+ */
+static uint64_t size_fraction(const char *digits, size_t n, unsigned shift)
+{
+    char d[40];
+    uint64_t v = 0;
+
+    if (n > shift) {
+        n = shift;
+    }
+    for (size_t i = 0; i < n; i++) {
+        d[i] = (char)(digits[i] - '0');
+    }
+    for (unsigned b = 0; b < shift; b++) {
+        unsigned carry = 0;
+        for (size_t i = n; i-- > 0;) {
+            unsigned x = (unsigned)d[i] * 2 + carry;
+            d[i] = (char)(x % 10);
+            carry = x / 10;
+        }
+        v = v * 2 + carry;
+    }
+    return v;
+}
+
 bool parse_size(const char *str, char default_suffix, uint64_t *out)
 {
     char *end;
     unsigned long long v;
-    uint64_t mult;
+    unsigned shift;
+    const char *frac = NULL;
+    size_t nfrac = 0;
+    uint64_t fbytes;
     char suffix;
 
     if (!isdigit((unsigned char)str[0])) {
@@ -184,6 +216,15 @@ bool parse_size(const char *str, char default_suffix, uint64_t *out)
     if (errno) {
         return false;
     }
+    if (*end == '.') {
+        frac = end + 1;
+        for (end++; isdigit((unsigned char)*end); end++) {
+            nfrac++;
+        }
+        if (!*end) {
+            return false; /* a fraction needs an explicit suffix, as in QEMU: "1.5" */
+        }
+    }
     suffix = *end ? *end : default_suffix;
     if (*end && (end[1] != '\0' && !(end[1] == 'B' && end[2] == '\0') &&
                  !(end[1] == 'i' && end[2] == 'B' && end[3] == '\0'))) {
@@ -191,27 +232,31 @@ bool parse_size(const char *str, char default_suffix, uint64_t *out)
     }
     switch (toupper((unsigned char)suffix)) {
     case 'B':
-        mult = 1;
+        shift = 0;
         break;
     case 'K':
-        mult = 1ull << 10;
+        shift = 10;
         break;
     case 'M':
-        mult = 1ull << 20;
+        shift = 20;
         break;
     case 'G':
-        mult = 1ull << 30;
+        shift = 30;
         break;
     case 'T':
-        mult = 1ull << 40;
+        shift = 40;
         break;
     default:
         return false;
     }
-    if (v > UINT64_MAX / mult) {
+    if (frac && shift == 0) {
+        return false; /* "1.5B": not a whole number of bytes */
+    }
+    fbytes = frac ? size_fraction(frac, nfrac, shift) : 0;
+    if (v > (UINT64_MAX >> shift) || (v << shift) > UINT64_MAX - fbytes) {
         return false;
     }
-    *out = v * mult;
+    *out = (v << shift) + fbytes;
     return true;
 }
 

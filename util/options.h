@@ -43,7 +43,14 @@ typedef struct KeyVal {
  * ",," escapes a comma inside a value, as in QEMU. Returns the count, or -1 on error.
  */
 int kv_parse(const char *str, KeyVal *out, int max, const char *implied_key);
-/* "128", "128M", "1G", "512k": default_suffix applies to a bare number ('M' for -m). */
+/*
+ * "128", "128M", "1G", "512k", "1.5G": decimal digits, an optional fraction, an optional
+ * suffix B, K, M, G or T (any case, then optionally "B" or "iB"); default_suffix applies to
+ * a bare number ('M' for -m). As in QEMU, a fraction needs an explicit suffix other than
+ * B ("1.5" and "1.5B" are refused; "1.G" is 1G) and its bytes are rounded down, so the
+ * result is a whole number of bytes. No sign, hex or exponent. False on bad input or
+ * overflow.
+ */
 bool parse_size(const char *str, char default_suffix, uint64_t *out);
 bool parse_uint(const char *str, uint64_t *out);
 bool parse_bool(const char *str, bool *out); /* on/off/yes/no/true/false */

@@ -120,7 +120,15 @@ bad "unknown option with two dashes" "unknown option" --frobnicate
 bad "missing argument" "requires an argument" -m
 bad "missing argument of -cpu" "requires an argument" -cpu
 bad "bad size suffix" "-m: bad size" -m 12X
-bad "fractional size" "-m: bad size" -m 1.5G
+bad "fraction without a suffix" "-m: bad size '1.5' (e.g. 512, 512M, 1.5G" -m 1.5
+bad "fraction of bytes" "-m: bad size" -m 1.5B
+bad "two decimal points" "-m: bad size" -m 1..5G
+bad "negative size with a suffix" "-m: bad size" -m -1G
+bad "exponent" "-m: bad size" -m 1e3M
+bad "fraction with an exponent" "-m: bad size" -m 1.5e3M
+bad "fraction without an integer part" "-m: bad size" -m .5G
+bad "fractional size below 1M" "-m: bad size '0.5M' (1M..3584M)" -m 0.5M
+bad "fractional size above 3584M" "-m: bad size" -m 3.5001G
 bad "negative size" "-m: bad size" -m -5
 bad "zero size" "-m: bad size" -m 0
 bad "size below 1M" "-m: bad size" -m 512K
@@ -232,6 +240,27 @@ good "defaults"
 good "-m with suffixes" -m 64M
 good "-m bare number" -m 256
 good "-m 1G" -m 1G
+good "-m 1.5G" -m 1.5G
+good "-m 0.5G" -m 0.5G
+
+# ram DESCRIPTION SIZE LAST-BYTE: -m SIZE gives RAM up to LAST-BYTE (the monitor's info mtree).
+ram() {
+    d=$1; size=$2; want=$3
+    n=$((n + 1))
+    got=$(printf 'info mtree\nquit\n' | timeout -k 2 $((10 * scale)) "$X" -S -display none \
+        -monitor stdio -m "$size" 2>"$tmp/err" | sed -n 's/^ *0*-\([0-9a-f]*\) .*: pc\.ram$/\1/p')
+    if [ "$got" != "$want" ]; then
+        fail "$d: -m $size: RAM ends at '$got', expected $want"; cat "$tmp/err"
+    else
+        echo "ok: $d"
+    fi
+}
+ram "-m 1.5G is 1536 MiB" 1.5G 000000005fffffff
+ram "-m 0.5G is 512 MiB" 0.5G 000000001fffffff
+ram "-m 512M" 512M 000000001fffffff
+ram "-m 100.5M, a fraction of a MiB" 100.5M 000000000647ffff
+ram "-m 1.75GiB" 1.75GiB 000000006fffffff
+ram "-m 1.0001M is rounded down to 4 KiB" 1.0001M 00000000000fffff
 good "-smp 2" -smp 2
 good "-smp cpus=2,sockets=2,cores=1,threads=1" -smp cpus=2,sockets=2,cores=1,threads=1
 good "-smp sockets=2" -smp sockets=2

@@ -36,7 +36,6 @@ static void test_sizes(void)
     CHECK(!parse_size("99999999999999999999", 'M', &v));
     CHECK(!parse_size("18446744073709551615G", 'M', &v));
     CHECK(!parse_size("12Mfoo", 'M', &v));
-    CHECK(!parse_size("1.5G", 'M', &v));
     CHECK(!parse_size("0x10", 'M', &v));
     CHECK(!parse_size(" 1", 'M', &v));
     CHECK(!parse_size("1 M", 'M', &v));
@@ -47,6 +46,34 @@ static void test_sizes(void)
     CHECK(parse_size("0", 'M', &v) && v == 0); /* callers check ranges */
     CHECK(parse_size("16383T", 'M', &v) && v == 16383ull << 40);
     CHECK(!parse_size("16777216T", 'M', &v)); /* 2^64: overflow */
+
+    /* Fractions, as QEMU's size parser: an explicit suffix other than B, rounded down. */
+    CHECK(parse_size("1.5G", 'M', &v) && v == 3ull << 29);
+    CHECK(parse_size("0.5G", 'M', &v) && v == 1ull << 29);
+    CHECK(parse_size("1.5GiB", 'M', &v) && v == 3ull << 29);
+    CHECK(parse_size("100.5M", 'M', &v) && v == 105381888);
+    CHECK(parse_size("1.1G", 'M', &v) && v == 1181116006);  /* 1181116006.4 */
+    CHECK(parse_size("0.1T", 'M', &v) && v == 109951162777); /* 109951162777.6 */
+    CHECK(parse_size("0.001k", 'M', &v) && v == 1);          /* 1.024 */
+    CHECK(parse_size("0.0001K", 'M', &v) && v == 0);         /* 0.1024 */
+    CHECK(parse_size("1.G", 'M', &v) && v == 1ull << 30);
+    CHECK(parse_size("0.5K", 'M', &v) && v == 512);
+    /* Digits past the 10th cannot change a K result, and are still read exactly. */
+    CHECK(parse_size("0.49999999999999999999999999999999999999999K", 'M', &v) && v == 511);
+    CHECK(parse_size("16777215.9999999999999999999999999999999999999999T", 'M', &v) &&
+          v == UINT64_MAX);
+    CHECK(!parse_size("1.5", 'M', &v)); /* no suffix: a fraction of the default unit */
+    CHECK(!parse_size("1.", 'M', &v));
+    CHECK(!parse_size("1.5B", 'M', &v)); /* not a whole number of bytes */
+    CHECK(!parse_size("1..5G", 'M', &v));
+    CHECK(!parse_size("1.5.G", 'M', &v));
+    CHECK(!parse_size(".5G", 'M', &v));
+    CHECK(!parse_size("-1G", 'M', &v));
+    CHECK(!parse_size("1e3M", 'M', &v));
+    CHECK(!parse_size("1.5e3M", 'M', &v));
+    CHECK(!parse_size("1.5 G", 'M', &v));
+    CHECK(!parse_size("0x1.8G", 'M', &v));
+    CHECK(!parse_size("18446744073709551615.5K", 'M', &v));
 }
 
 static void test_uint_bool(void)
