@@ -186,7 +186,9 @@ void h_rdpmc(X86CPU *cpu, const DecodedInsn *i)
     cpu->regs[R_EDX] = (uint32_t)(v >> 32) & 0xff;
 }
 
-/* SYSENTER/SYSEXIT exist only where CPUID reports SEP (not on the Pentium Pro model). */
+/* SYSENTER/SYSEXIT exist only where CPUID reports SEP (not on the Pentium Pro model):
+ * without it they are #UD at any CPL, so SYSEXIT's CPL 0 check is cpu_sysexit()'s, not
+ * the decoder's F_PRIV. */
 void h_sysenter(X86CPU *cpu, const DecodedInsn *i)
 {
     if (!(cpu->model->features_edx & CPUID_SEP)) {
