@@ -246,7 +246,10 @@ void frame_init(StackFrame *f, X86CPU *cpu, const SegmentCache *ss, uint32_t sp,
     }
     f->sp = sp;
     f->err_sel = err_sel;
-    f->mmu_idx = cpl == 3 ? MMU_USER : MMU_SUPER;
+    /* A CPL 3 stack used at CPL 3 (far CALL/RET, IRET, INT to a conforming handler) is a
+     * user access, alignment-checked like PUSH; an inner stack is the processor's
+     * supervisor access and never is. */
+    f->mmu_idx = cpl != 3 ? MMU_SUPER : (cpu->hflags & HF_ACCHK) ? MMU_USER_AC : MMU_USER;
 }
 
 static uint32_t frame_check(X86CPU *cpu, const StackFrame *f, uint32_t sp, unsigned n)

@@ -2,7 +2,7 @@
 ; align-check: alignment checking (#AC, vector 17, error code 0). A misaligned data access
 ; faults only at CPL 3 with both CR0.AM and EFLAGS.AC set; word, dword and qword operands
 ; must be 2-, 4- and 8-byte aligned, byte operands never fault; the faulting instruction
-; has done nothing (no store, ESP unchanged for PUSH). Instruction fetches and the
+; has done nothing (no store, ESP unchanged for PUSH, far CALL, RETF). Instruction fetches and the
 ; processor's own supervisor accesses are not checked. Turning AC off again (POPF at CPL
 ; 3) or clearing CR0.AM stops the checks at once.
 %define TEST_NAME "align-check"
@@ -134,7 +134,36 @@ ring3:          ; slot 0: AC still clear at CPL 3: no check.
                 mov eax, [DATA + 3]
                 NO_FAULT
 .s9:            R3_SAVE 9
+                ; slot 11: far CALL with a misaligned ESP -> #AC(0), ESP unchanged.
+                mov ebp, esp
+                sub esp, 2
+                mov esi, esp
+                TRY .s11
+                call SEL_UCODE32:.far_target
+                NO_FAULT
+.s11:           R3_SAVE 11
+                mov [R3_VAL + 16], esp
+                mov [R3_VAL + 20], esi
+                mov esp, ebp
+                ; slot 12: RETF from a misaligned ESP (the far pointer written as words,
+                ; which are 2-byte aligned there) -> #AC(0), ESP unchanged.
+                lea esp, [ebp - 14]
+                mov esi, esp
+                mov eax, .retf_done
+                mov [esp], ax
+                shr eax, 16
+                mov [esp + 2], ax
+                mov word [esp + 4], SEL_UCODE32
+                mov word [esp + 6], 0
+                TRY .s12
+                retf
+.retf_done:     NO_FAULT
+.s12:           R3_SAVE 12
+                mov [R3_VAL + 24], esp
+                mov [R3_VAL + 28], esi
+                mov esp, ebp
                 GO_RING0 back0
+.far_target:    retf                                ; (only if the far CALL did not fault)
 back0:
                 R3_CHECK 0, NO_EXC, -1, 10
                 R3_CHECK 1, 17, 0, 11
@@ -150,6 +179,12 @@ back0:
                 CHECK_EQ [R3_VAL + 12], 0xAABBCCDD, 20, "aligned load value"
                 R3_CHECK 8, NO_EXC, -1, 21
                 R3_CHECK 9, 17, 0, 22
+                R3_CHECK 11, 17, 0, 24
+                mov eax, [R3_VAL + 20]
+                CHECK_EQ [R3_VAL + 16], eax, 25, "faulting far CALL left ESP alone"
+                R3_CHECK 12, 17, 0, 26
+                mov eax, [R3_VAL + 28]
+                CHECK_EQ [R3_VAL + 24], eax, 27, "faulting RETF left ESP alone"
 
                 ; 23: CR0.AM clear: AC set at CPL 3 no longer matters.
                 mov eax, cr0
