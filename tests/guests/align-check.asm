@@ -2,8 +2,8 @@
 ; align-check: alignment checking (#AC, vector 17, error code 0). A misaligned data access
 ; faults only at CPL 3 with both CR0.AM and EFLAGS.AC set; word, dword and qword operands
 ; must be 2-, 4- and 8-byte aligned, byte operands never fault; the faulting instruction
-; has done nothing (no store, ESP unchanged for PUSH, far CALL, RETF). Instruction fetches and the
-; processor's own supervisor accesses are not checked. Turning AC off again (POPF at CPL
+; has done nothing (no store, ESP unchanged for PUSH, far CALL, RETF). Instruction fetches
+; and the processor's own supervisor accesses are not checked. Turning AC off again (POPF at CPL
 ; 3) or clearing CR0.AM stops the checks at once.
 %define TEST_NAME "align-check"
 %include "lib.inc"
