@@ -3,7 +3,7 @@
 
 usage: gdb-proto-test.py X86PC GUEST_BIN
 
-GUEST_BIN is tests/out/gdb-guest.bin (built by gdb-test.sh, which runs first). Starts
+GUEST_BIN is tests/out/gdb-guest.bin (built by build-guest.sh). Starts
 X86PC -bios GUEST_BIN -smp 2 -S with a gdbstub on a free TCP port and checks, one packet
 at a time (python3 standard library only):
   - qSupported features; the qXfer target description, read in small chunks: well-formed

@@ -4,9 +4,9 @@
 # usage: gdb-test.sh X86PC GUEST_BIN
 #   X86PC      the emulator binary (the gdb flow was first validated on qemu-system-i386;
 #              the `monitor` checks are specific to the x86pc monitor)
-#   GUEST_BIN  the -bios image built from gdb-guest.asm; it is (re)built there when missing
-#              or older than its sources, with the protected-mode program next to it as
-#              <GUEST_BIN minus .bin>-pm.elf, a Multiboot ELF with debug information
+#   GUEST_BIN  the -bios image built from gdb-guest.asm; build-guest.sh (re)builds it there
+#              when missing or older than its sources, with the protected-mode program next
+#              to it as <GUEST_BIN minus .bin>-pm.elf, a Multiboot ELF with debug information
 #              (needs nasm and an i386 C compiler: i686-linux-gnu-gcc, or gcc -m32).
 # Environment: GDB (default gdb), VERBOSE=1 shows gdb's output on success too,
 #   TIMEOUT_SCALE (default 1) multiplies the 30 s limit of each gdb session.
@@ -35,40 +35,7 @@ SRC=$(cd "$(dirname "$0")" && pwd)
 ELF=${GUEST%.bin}-pm.elf
 GDB=${GDB:-gdb}
 
-
-build_guest() {
-    mkdir -p "$(dirname "$GUEST")"
-    command -v nasm >/dev/null 2>&1 || die "nasm not found (Debian package: nasm)"
-    if command -v i686-linux-gnu-gcc >/dev/null 2>&1; then
-        CC32="i686-linux-gnu-gcc"
-        NM=$(command -v i686-linux-gnu-nm || echo nm)
-        OBJCOPY=$(command -v i686-linux-gnu-objcopy || echo objcopy)
-    else
-        CC32="gcc -m32"
-        NM=nm
-        OBJCOPY=objcopy
-    fi
-    pmbin=${GUEST%.bin}-pm.bin
-    # -N puts code and data in one RWX segment (compact flat image); newer ld warns.
-    nowarn=""
-    if $CC32 -Wl,--help 2>/dev/null | grep -q -- --no-warn-rwx-segments; then
-        nowarn="-Wl,--no-warn-rwx-segments"
-    fi
-    $CC32 $nowarn -march=i686 -O0 -g -ffreestanding -fno-pic -fno-pie -no-pie -nostdlib -static \
-        -fno-stack-protector -fcf-protection=none -fno-asynchronous-unwind-tables \
-        -Wl,-N -Wl,-Ttext=0x100000 -Wl,-e,_start -Wl,--build-id=none \
-        -o "$ELF" "$SRC/gdb-pm.c" || die "cannot build $ELF (i686-linux-gnu-gcc or gcc -m32)"
-    "$OBJCOPY" -O binary "$ELF" "$pmbin" || die "objcopy failed"
-    entry=$("$NM" "$ELF" | awk '$3 == "_start" { print $1 }')
-    [ -n "$entry" ] || die "_start not found in $ELF"
-    nasm -f bin -DPM_BIN="'$pmbin'" -DPM_ENTRY=0x$entry -o "$GUEST" "$SRC/gdb-guest.asm" ||
-        die "nasm failed on gdb-guest.asm"
-}
-
-if [ ! -f "$GUEST" ] || [ ! -f "$ELF" ] || [ "$SRC/gdb-pm.c" -nt "$ELF" ] ||
-    [ "$SRC/gdb-guest.asm" -nt "$GUEST" ] || [ "$ELF" -nt "$GUEST" ]; then
-    build_guest
-fi
+sh "$SRC/build-guest.sh" "$GUEST" || exit 1
 
 command -v "$GDB" >/dev/null 2>&1 || die "gdb not found (Debian package: gdb)"
 [ -x "$X86PC" ] || command -v "$X86PC" >/dev/null 2>&1 || die "no emulator at $X86PC"
