@@ -24,10 +24,17 @@
  * is freed while a block runs (a flush only happens when a block is being built), so a
  * running DecodedInsn pointer stays valid even if its block is invalidated under it.
  *
+ * Code in MMIO (a page map_page() refuses: device memory, or no memory at all) is read
+ * from the device instruction by instruction: such a block holds one instruction, is
+ * fetched with no read-ahead beyond it (device reads may have side effects), and is never
+ * cached, linked or valid (a device may change its contents at any time). It is built at
+ * the free end of the arena without claiming the space, so the next build reuses it.
+ *
  * JIT: a block has a jit_code slot and exec_count; block_jit_hook (set by jit/) is
  * called on entry and may attach host code compiled from the same DecodedInsn array.
  * The interpreter form stays authoritative: invalidation and flushes drop both together,
- * and a block whose jit_code is NULL is always interpreted.
+ * and a block whose jit_code is NULL is always interpreted. A JIT must not compile a block
+ * that is not valid (MMIO code).
  */
 #include <stdlib.h>
 
@@ -289,14 +296,21 @@ static void NORETURN decode_fault(X86CPU *cpu, int r, const uint8_t *bytes, size
     cpu_raise_exception(cpu, EXC_UD, 0);
 }
 
+static bool page_is_mmio(X86CPU *cpu, uint64_t page)
+{
+    return cpu->bus->map_page(cpu->bus_opaque, page, false) == NULL;
+}
+
 static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t key)
 {
     BlockCache *bc = cpu->blocks;
     uint8_t buf[BLOCK_WINDOW + INSN_MAX_LEN];
     size_t page_left = TARGET_PAGE_SIZE - (phys & (TARGET_PAGE_SIZE - 1));
-    size_t have = MIN(page_left, (size_t)BLOCK_WINDOW), pos = 0;
     size_t need = sizeof(Block) + BLOCK_MAX_INSNS * sizeof(DecodedInsn) + 2 * 64;
     bool code32 = (key & HF_CS32) != 0;
+    bool mmio = page_is_mmio(cpu, phys & ~(uint64_t)(TARGET_PAGE_SIZE - 1));
+    size_t have = MIN(page_left, mmio ? (size_t)INSN_MAX_LEN : (size_t)BLOCK_WINDOW), pos = 0;
+    unsigned max_insns = mmio ? 1 : BLOCK_MAX_INSNS;
     uint32_t limit = cpu->seg[R_CS].limit;
     uint64_t phys2 = BLOCK_NO_PAGE;
     Block *b;
@@ -308,7 +322,7 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
     memset(b, 0, sizeof(*b));
     fetch_phys(cpu, phys, buf, have);
 
-    while (b->n_insns < BLOCK_MAX_INSNS) {
+    while (b->n_insns < max_insns) {
         DecodedInsn *d = &b->insns[b->n_insns];
         int r = decode_insn(buf + pos, have - pos, code32, d);
         const InsnInfo *e;
@@ -326,6 +340,7 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
             }
             phys2 = cpu_code_phys(cpu, cs_base + cpu->eip + (uint32_t)page_left);
             phys2 &= ~(uint64_t)(TARGET_PAGE_SIZE - 1);
+            mmio = mmio || page_is_mmio(cpu, phys2);
             fetch_phys(cpu, phys2, buf + have, INSN_MAX_LEN);
             have += INSN_MAX_LEN;
             r = decode_insn(buf + pos, have - pos, code32, d);
@@ -363,6 +378,12 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
     b->cs_limit = limit;
     b->key = key;
     b->size = (uint16_t)pos;
+    if (log_enabled(LOG_IN_ASM)) {
+        log_block(cpu, b);
+    }
+    if (mmio) {
+        return b; /* not valid, not claimed, not cached (see above) */
+    }
     b->valid = true;
     arena_alloc(bc, sizeof(Block) + b->n_insns * sizeof(DecodedInsn));
 
@@ -371,9 +392,6 @@ static Block *block_build(X86CPU *cpu, uint64_t phys, uint32_t cs_base, uint32_t
     page_add(cpu, bc, phys & ~(uint64_t)(TARGET_PAGE_SIZE - 1), b, 0);
     if (phys2 != BLOCK_NO_PAGE) {
         page_add(cpu, bc, phys2, b, 1);
-    }
-    if (log_enabled(LOG_IN_ASM)) {
-        log_block(cpu, b);
     }
     return b;
 }
@@ -413,7 +431,7 @@ Block *block_lookup(X86CPU *cpu)
         }
     }
     b = block_build(cpu, phys, cs_base, key);
-    if (b->phys2 == BLOCK_NO_PAGE) {
+    if (b->valid && b->phys2 == BLOCK_NO_PAGE) {
         bc->jcache[block_jcache_hash(phys)] = b;
     }
     return b;

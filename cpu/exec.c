@@ -350,7 +350,7 @@ static inline Block *exec_next_block(X86CPU *cpu, BlockCache *bc, Block *prev)
         }
     }
     b = block_lookup_fast(cpu, bc);
-    if (prev && bc->link_gen == gen && b->phys2 == BLOCK_NO_PAGE) {
+    if (prev && bc->link_gen == gen && b->phys2 == BLOCK_NO_PAGE && b->valid) {
         unsigned k = prev->link_next++ & 1;
 
         if (prev->link_gen != gen) {
