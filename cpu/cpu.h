@@ -337,6 +337,14 @@ void cpu_breakpoint_remove_all(X86CPU *cpu);
 /* Set a segment register from gdb/monitor: real/v86 => base = sel << 4, else from GDT/LDT. */
 void cpu_set_seg_debug(X86CPU *cpu, int seg, uint16_t sel);
 
+/* cpu/fpu.c: the x87 tag word as FSTENV/FSAVE store it, computed from the register
+ * contents (also what gdb's ftag is), and the abridged FXSAVE tag byte. */
+uint16_t fpu_full_tags(const X86CPU *cpu);
+uint8_t fpu_abridged_tags(const X86CPU *cpu);
+/* Set the empty/in-use state of the registers from a full tag word (gdb writes ftag):
+ * 11 is empty, anything else in use (valid, zero or special follow from the contents). */
+void fpu_set_full_tags(X86CPU *cpu, uint16_t ftw);
+
 /* cpu/disas.c: disassemble one instruction at a linear address (Intel syntax). Returns
  * its length, or 0 if the bytes could not be read. code32 selects the default size. */
 int cpu_disas(X86CPU *cpu, uint32_t lin, bool code32, char *buf, size_t bufsize);

@@ -71,7 +71,7 @@ uint8_t fpu_abridged_tags(const X86CPU *cpu)
 }
 
 /* Load a tag word: only empty / not empty matters (SDM: FLDENV recomputes the rest). */
-static void set_tags_from_full(X86CPU *cpu, uint16_t ftw)
+void fpu_set_full_tags(X86CPU *cpu, uint16_t ftw)
 {
     uint16_t t = 0;
 
@@ -206,7 +206,7 @@ unsigned fpu_load_env(X86CPU *cpu, int seg, uint32_t off, bool op32)
      */
     cpu->fpu.fcw = (uint16_t)((fcw & 0x1f3f) | 0x40);
     cpu->fpu.fsw = fsw;
-    set_tags_from_full(cpu, ftw);
+    fpu_set_full_tags(cpu, ftw);
     cpu->fpu.fip = fip;
     cpu->fpu.fdp = fdp;
     cpu->fpu.fcs = fcs;

@@ -141,10 +141,7 @@ static inline void fpu_check_pending(X86CPU *cpu)
 
 /* Recompute ES/B from the flags and masks (after FLDCW, FLDENV, FRSTOR, FXRSTOR). */
 void fpu_update_es(X86CPU *cpu);
-/* Full tag word computed from the register contents (FSTENV, FSAVE, gdb). */
-uint16_t fpu_full_tags(const X86CPU *cpu);
-/* Abridged (FXSAVE) tag byte and back. */
-uint8_t fpu_abridged_tags(const X86CPU *cpu);
+/* fpu_full_tags(), fpu_abridged_tags() and fpu_set_full_tags(): cpu/cpu.h. */
 /* FNINIT state. */
 void fpu_init_state(X86CPU *cpu);
 

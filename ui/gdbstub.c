@@ -178,7 +178,7 @@ int gdb_read_register(X86CPU *cpu, int n, uint8_t *buf)
         switch (n) {
         case 24: v = cpu->fpu.fcw; break;
         case 25: v = cpu->fpu.fsw; break;
-        case 26: v = cpu->fpu.ftw; break;
+        case 26: v = fpu_full_tags(cpu); break; /* gdb's ftag: the FSTENV tag word */
         case 27: v = cpu->fpu.fcs; break;
         case 28: v = cpu->fpu.fip; break;
         case 29: v = cpu->fpu.fds; break;
@@ -243,7 +243,7 @@ int gdb_write_register(X86CPU *cpu, int n, const uint8_t *buf)
         switch (n) {
         case 24: cpu->fpu.fcw = (uint16_t)v; break;
         case 25: cpu->fpu.fsw = (uint16_t)v; break;
-        case 26: cpu->fpu.ftw = (uint16_t)v; break;
+        case 26: fpu_set_full_tags(cpu, (uint16_t)v); break;
         case 27: cpu->fpu.fcs = (uint16_t)v; break;
         case 28: cpu->fpu.fip = v; break;
         case 29: cpu->fpu.fds = (uint16_t)v; break;

@@ -501,13 +501,8 @@ static void mon_dump_fpu(X86CPU *cpu, FILE *out)
 {
     bool sse = (cpu->model->features_edx & MON_CPUID_SSE) != 0;
     unsigned top = (cpu->fpu.fsw >> 11) & 7; /* FSW.TOP */
-    unsigned ftw = 0;
+    unsigned ftw = fpu_abridged_tags(cpu); /* bit r: physical register r in use */
 
-    for (unsigned r = 0; r < 8; r++) {
-        if (((cpu->fpu.ftw >> (2 * r)) & 3) != 3) { /* tag 11 = empty */
-            ftw |= 1u << r;
-        }
-    }
     fprintf(out, "FCW=%04x FSW=%04x [ST=%u] FTW=%02x", cpu->fpu.fcw, cpu->fpu.fsw, top, ftw);
     if (sse) {
         fprintf(out, " MXCSR=%08x", cpu->fpu.mxcsr);

@@ -220,6 +220,20 @@ def main():
         check(g.cmd("p%x" % eax) == "efbeadde", "p eax after P")
         check(g.cmd("p%x" % nregs).startswith("E"), "p past the last register")
         check(g.cmd("P%x=0" % eax).startswith("E"), "P with a short value")
+        # ftag is the FSTENV tag word, computed from the contents. At power-on the eight
+        # registers hold +0 and are in use (SDM table 9-1: tag word 5555H).
+        ftag, st7 = regs["ftag"][0], regs["st7"][0]
+        check(le32(g.cmd("p%x" % ftag)) == 0x5555, "ftag at reset: 5555")
+        check(g.cmd("P%x=0000000000000080ff3f" % st7) == "OK", "P st7 = 1.0")
+        check(le32(g.cmd("p%x" % ftag)) == 0x1555, "ftag: register 7 now valid (00)")
+        check(g.cmd("P%x=ffff0000" % ftag) == "OK" and le32(g.cmd("p%x" % ftag)) == 0xffff,
+              "P ftag: all empty")
+        check(g.cmd("P%x=ff3f0000" % ftag) == "OK" and le32(g.cmd("p%x" % ftag)) == 0x3fff,
+              "P ftag: register 7 in use again")
+        check(g.cmd("P%x=%s" % (st7, "00" * 10)) == "OK" and le32(g.cmd("p%x" % ftag)) == 0x7fff,
+              "P st7 = +0: register 7 tagged zero (01)")
+        check(g.cmd("P%x=55550000" % ftag) == "OK" and le32(g.cmd("p%x" % ftag)) == 0x5555,
+              "P ftag: the power-on tags again")
 
         step = "memory"
         check(g.cmd("M600,4:a1b2c3d4") == "OK", "M")
