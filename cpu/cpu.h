@@ -186,6 +186,11 @@ typedef struct CPUBusOps {
      * I/O write to port 0xF0 (cpu/fpu.h). May be NULL (the exception is then ignored).
      */
     void (*ferr)(void *opaque, int cpu_index, bool level);
+    /*
+     * Performance-monitoring interrupt: a counter with PerfEvtSel.INT overflowed
+     * (cpu/perfmon.c). A PC signals the local APIC's performance-counter LVT. May be NULL.
+     */
+    void (*pmi)(void *opaque, int cpu_index);
 } CPUBusOps;
 
 /* CPU model description (-cpu MODEL). */
@@ -317,6 +322,15 @@ void cpu_init_reset(X86CPU *cpu); /* INIT: like reset but keeps MSRs/caches as t
 CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns);
 void cpu_set_irq(X86CPU *cpu, bool level);   /* INTR pin level */
 void cpu_interrupt(X86CPU *cpu, uint32_t mask); /* set CPU_INTERRUPT_* bits */
+/*
+ * Performance-counter overflow interrupts (cpu/perfmon.c), for the machine's scheduler:
+ * instructions / ns of virtual time until the next overflow of a counter with INT set
+ * (UINT64_MAX / INT64_MAX: none), and the check after a slice, inside it (the TSC must
+ * still read the slice's time), which signals CPUBusOps.pmi for what overflowed.
+ */
+uint64_t cpu_pmc_insns_left(X86CPU *cpu);
+int64_t cpu_pmc_ns_left(X86CPU *cpu);
+void cpu_pmc_poll(X86CPU *cpu);
 void cpu_reset_interrupt(X86CPU *cpu, uint32_t mask);
 void cpu_set_a20(X86CPU *cpu, bool enabled);
 /* Drop TLB and decoded blocks (after restoring state or changing the memory map). */

@@ -10,9 +10,17 @@
  *                           so long REPs count a little more than on hardware)
  *   0x79 CPU_CLK_UNHALTED   TSC ticks; deviation: time spent halted counts too
  * Any other event is accepted and counts nothing (logged once with -d unimp), as are the
- * edge, invert and counter-mask modifiers. Deviation: an overflow never interrupts (the
- * INT bit, through the local APIC's performance-counter LVT, is logged as unimplemented),
- * which leaves Linux's perf-based NMI watchdog silent but harmless.
+ * edge, invert and counter-mask modifiers.
+ *
+ * Overflow: a counter with the INT bit that counts past 2^40 - 1 signals the local APIC's
+ * performance-counter LVT (CPUBusOps.pmi). The machine stops each CPU's slice where the
+ * next such overflow is due (cpu_pmc_insns_left, cpu_pmc_ns_left) and polls after it
+ * (cpu_pmc_poll), so an INST_RETIRED overflow is seen after exactly the instruction that
+ * made it, a CPU_CLK_UNHALTED one at the next instruction boundary after its time. When
+ * the set of counting counters changes in the middle of a slice (an MSR write, a CPL
+ * change with USR/OS filtering) the CPU leaves cpu_exec at the next block boundary so the
+ * machine can recompute that; the overflow can then come those few instructions late,
+ * like the skid of a real PMI.
  */
 #include "cpu/helper.h"
 
@@ -42,28 +50,145 @@ static bool pmc_counts(const X86CPU *cpu, int n)
     return (cpl == 3 ? (sel & EVTSEL_USR) : (sel & EVTSEL_OS)) != 0;
 }
 
+/* The TSC without RDTSC's CR4.TSD check: the counters run whatever CR4 says. */
+static uint64_t pmc_tsc(X86CPU *cpu)
+{
+    return (uint64_t)cpu->bus->clock_ns(cpu->bus_opaque) + cpu->tsc_offset;
+}
+
+/* What counter n (counting now) has counted since the last sync. */
+static uint64_t pmc_delta(X86CPU *cpu, int n, uint64_t ic, uint64_t tsc)
+{
+    switch (cpu->pmc.evtsel[n] & 0xff) {
+    case EVENT_INST_RETIRED:
+        return ic - cpu->pmc.base_icount;
+    case EVENT_CLK_UNHALTED:
+        /* never backwards (a TSC write moves tsc_offset; pmc_wrmsr resyncs first) */
+        return tsc > cpu->pmc.base_tsc ? tsc - cpu->pmc.base_tsc : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Bit n: counter n counts at the current privilege level. */
+static unsigned pmc_counting(const X86CPU *cpu)
+{
+    return (unsigned)pmc_counts(cpu, 0) | (unsigned)pmc_counts(cpu, 1) << 1;
+}
+
 void pmc_sync(X86CPU *cpu)
 {
-    uint64_t ic = cpu->icount, tsc = cpu_rdtsc(cpu);
+    uint64_t ic = cpu->icount, tsc = pmc_tsc(cpu);
+    bool overflow = false;
 
     for (int n = 0; n < 2; n++) {
+        uint64_t v;
+
         if (!pmc_counts(cpu, n)) {
             continue;
         }
-        switch (cpu->pmc.evtsel[n] & 0xff) {
-        case EVENT_INST_RETIRED:
-            cpu->pmc.ctr[n] += ic - cpu->pmc.base_icount;
-            break;
-        case EVENT_CLK_UNHALTED:
-            cpu->pmc.ctr[n] += tsc - cpu->pmc.base_tsc;
-            break;
-        default:
-            break;
+        v = cpu->pmc.ctr[n] + pmc_delta(cpu, n, ic, tsc);
+        if (v > PMC_MASK && (cpu->pmc.evtsel[n] & EVTSEL_INT)) {
+            overflow = true;
         }
-        cpu->pmc.ctr[n] &= PMC_MASK;
+        cpu->pmc.ctr[n] = v & PMC_MASK;
     }
     cpu->pmc.base_icount = ic;
     cpu->pmc.base_tsc = tsc;
+    if (overflow) {
+        log_mask_printf(LOG_INT, "perfmon: cpu %d: counter overflow interrupt\n",
+                        cpu->cpu_index);
+        if (cpu->bus->pmi) {
+            cpu->bus->pmi(cpu->bus_opaque, cpu->cpu_index);
+        }
+    }
+}
+
+/* Before something that may change which counters count: sync, and remember the set. */
+static unsigned pmc_change_begin(X86CPU *cpu)
+{
+    pmc_sync(cpu);
+    return pmc_counting(cpu);
+}
+
+/* After it: a counter with INT that started counting may overflow before the slice the
+ * machine planned ends; leave cpu_exec so that it plans again. */
+static void pmc_change_end(X86CPU *cpu, unsigned before)
+{
+    unsigned now = pmc_counting(cpu);
+    unsigned started = now & ~before;
+
+    for (int n = 0; n < 2; n++) {
+        if (((started >> n) & 1) && (cpu->pmc.evtsel[n] & EVTSEL_INT)) {
+            cpu_interrupt(cpu, CPU_INTERRUPT_EXIT);
+            return;
+        }
+    }
+}
+
+unsigned pmc_cpl_change_begin(X86CPU *cpu)
+{
+    return pmc_change_begin(cpu);
+}
+
+void pmc_cpl_change_end(X86CPU *cpu, unsigned before)
+{
+    pmc_change_end(cpu, before);
+}
+
+/* Counters that count now, have INT and count event ev. */
+static unsigned pmc_int_counters(const X86CPU *cpu, unsigned ev)
+{
+    unsigned m = 0;
+
+    for (int n = 0; n < 2; n++) {
+        if (pmc_counts(cpu, n) && (cpu->pmc.evtsel[n] & EVTSEL_INT) &&
+            (cpu->pmc.evtsel[n] & 0xff) == ev) {
+            m |= 1u << n;
+        }
+    }
+    return m;
+}
+
+uint64_t cpu_pmc_insns_left(X86CPU *cpu)
+{
+    unsigned m = pmc_int_counters(cpu, EVENT_INST_RETIRED);
+    uint64_t left = UINT64_MAX, ic = cpu->icount;
+
+    for (int n = 0; n < 2; n++) {
+        if ((m >> n) & 1) {
+            uint64_t v = cpu->pmc.ctr[n] + pmc_delta(cpu, n, ic, 0);
+
+            left = MIN(left, v > PMC_MASK ? 0 : PMC_MASK + 1 - v);
+        }
+    }
+    return left;
+}
+
+int64_t cpu_pmc_ns_left(X86CPU *cpu)
+{
+    unsigned m = pmc_int_counters(cpu, EVENT_CLK_UNHALTED);
+    uint64_t left = INT64_MAX, tsc;
+
+    if (!m) {
+        return INT64_MAX;
+    }
+    tsc = pmc_tsc(cpu);
+    for (int n = 0; n < 2; n++) {
+        if ((m >> n) & 1) {
+            uint64_t v = cpu->pmc.ctr[n] + pmc_delta(cpu, n, 0, tsc);
+
+            left = MIN(left, v > PMC_MASK ? 0 : PMC_MASK + 1 - v); /* 1 tick = 1 ns */
+        }
+    }
+    return (int64_t)left;
+}
+
+void cpu_pmc_poll(X86CPU *cpu)
+{
+    if (pmc_int_counters(cpu, EVENT_INST_RETIRED) | pmc_int_counters(cpu, EVENT_CLK_UNHALTED)) {
+        pmc_sync(cpu);
+    }
 }
 
 bool pmc_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val)
@@ -85,6 +210,7 @@ bool pmc_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val)
 
 bool pmc_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
 {
+    unsigned before;
     int n;
 
     switch (msr) {
@@ -93,6 +219,7 @@ bool pmc_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
         /* P6: the low 32 bits are written, sign-extended to 40 */
         pmc_sync(cpu);
         cpu->pmc.ctr[msr - MSR_PERFCTR0] = (uint64_t)(int64_t)(int32_t)val & PMC_MASK;
+        pmc_change_end(cpu, 0); /* a new count: the next overflow moved */
         return true;
     case MSR_PERFEVTSEL0:
     case MSR_PERFEVTSEL1:
@@ -100,8 +227,9 @@ bool pmc_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
             return false;
         }
         n = (int)(msr - MSR_PERFEVTSEL0);
-        pmc_sync(cpu);
+        before = pmc_change_begin(cpu);
         cpu->pmc.evtsel[n] = val;
+        pmc_change_end(cpu, before);
         if ((val & (EVTSEL_USR | EVTSEL_OS)) &&
             (((val & 0xff) != EVENT_INST_RETIRED && (val & 0xff) != EVENT_CLK_UNHALTED) ||
              (val & (EVTSEL_EDGE | EVTSEL_INV | EVTSEL_CMASK)))) {
@@ -110,10 +238,6 @@ bool pmc_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
                             (unsigned)((val >> 8) & 0xff),
                             (val & (EVTSEL_EDGE | EVTSEL_INV | EVTSEL_CMASK)) ? " (modifiers)"
                                                                              : "");
-        }
-        if (val & EVTSEL_INT) {
-            log_mask_printf(LOG_UNIMP, "perfmon: counter %d: overflow interrupts are not "
-                            "emulated\n", n);
         }
         return true;
     default:

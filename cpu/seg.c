@@ -79,11 +79,15 @@ void seg_set_flat(SegmentCache *sc, uint16_t sel, bool code, int dpl)
 
 void cpu_update_hflags(X86CPU *cpu)
 {
-    if (unlikely(cpu->pmc.evtsel[0] & PMC_EVTSEL_EN)) {
-        pmc_sync(cpu); /* what ran so far ran at the old CPL (USR/OS counting) */
-    }
+    bool pmc_on = unlikely(cpu->pmc.evtsel[0] & PMC_EVTSEL_EN) != 0;
+    unsigned pmc_before = 0;
     uint32_t h = cpu->hflags & ~(HF_CPL_MASK | HF_ACCHK | HF_CS32 | HF_SS32 | HF_PE | HF_VM |
                                  HF_PG | HF_ADDSEG);
+
+    if (pmc_on) {
+        /* what ran so far ran at the old CPL (USR/OS counting) */
+        pmc_before = pmc_cpl_change_begin(cpu);
+    }
 
     if (cpu->cr[0] & CR0_PE) {
         h |= HF_PE;
@@ -107,6 +111,9 @@ void cpu_update_hflags(X86CPU *cpu)
     }
     cpu->hflags = h;
     cpu_update_acchk(cpu);
+    if (pmc_on) {
+        pmc_cpl_change_end(cpu, pmc_before);
+    }
 }
 
 /* HF_ACCHK from CPL, CR0.AM and EFLAGS.AC (also in v86 mode, which runs at CPL 3). */

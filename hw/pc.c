@@ -169,6 +169,15 @@ static void bus_ferr(void *opaque, int cpu_index, bool level)
     }
 }
 
+static void bus_pmi(void *opaque, int cpu_index)
+{
+    Machine *m = opaque;
+
+    if (m->apic) {
+        apic_perf_interrupt(m->apic, cpu_index);
+    }
+}
+
 static const CPUBusOps pc_bus_ops = {
     .map_page = bus_map_page,
     .mem_read = bus_mem_read,
@@ -180,6 +189,7 @@ static const CPUBusOps pc_bus_ops = {
     .msr_read = bus_msr_read,
     .msr_write = bus_msr_write,
     .ferr = bus_ferr,
+    .pmi = bus_pmi,
 };
 
 /* ---- hooks from the memory map and devices ---- */
@@ -963,10 +973,21 @@ static bool pc_run_slice(Machine *m)
 
         budget = deadline == VCLOCK_NEVER ? SLICE_MAX_INSNS : (deadline - now + unit - 1) >> shift;
         budget = MIN(MAX(budget, 1), SLICE_MAX_INSNS);
+        for (int i = 0; i < m->nb_cpus; i++) { /* a cycle counter overflow: 1 tick = 1 ns */
+            int64_t ns = cpu_pmc_ns_left(m->cpus[i]);
+
+            if (ns != INT64_MAX) {
+                budget = MAX(MIN(budget, (ns + unit - 1) >> shift), 1);
+            }
+        }
         slice_ns = budget << shift;
     } else {
         slice_ns = deadline == VCLOCK_NEVER ? SLICE_MAX_NS : deadline - now;
         slice_ns = MIN(MAX(slice_ns, 1), SLICE_MAX_NS);
+        /* a cycle counter's overflow interrupt is due like a timer (1 TSC tick = 1 ns) */
+        for (int i = 0; i < m->nb_cpus; i++) {
+            slice_ns = MAX(MIN(slice_ns, cpu_pmc_ns_left(m->cpus[i])), 1);
+        }
         budget = MAX((slice_ns * 256) / (int64_t)rate, 1);
     }
 
@@ -980,7 +1001,9 @@ static bool pc_run_slice(Machine *m)
 
         vclock_slice_begin(&cpu->icount, start, rate, slice_ns);
         m->running = cpu;
-        why = cpu_exec(cpu, budget);
+        /* stop where an instruction counter's overflow interrupt is due */
+        why = cpu_exec(cpu, (int64_t)MAX(MIN((uint64_t)budget, cpu_pmc_insns_left(cpu)), 1));
+        cpu_pmc_poll(cpu);
         m->running = NULL;
         cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXIT);
         ran_ns = vclock_slice_end() - now;

@@ -10,8 +10,10 @@
  * priority classes, ESR (errors accumulate internally and become readable after a write
  * to ESR), ICR (fixed, lowest priority, SMI, NMI, INIT, INIT level de-assert, Start-Up;
  * shorthands; physical/logical destinations), the LVT timer (one-shot, periodic,
- * TSC-deadline), LINT0/LINT1 (ExtINT, NMI, fixed), the error LVT, and thermal and
- * performance-counter LVTs that exist as registers but have no source.
+ * TSC-deadline), LINT0/LINT1 (ExtINT, NMI, fixed), the error LVT, the performance-counter
+ * LVT (the CPU's counter overflows, apic_perf_interrupt(); delivery sets its mask bit, as
+ * on P6 and later processors) and a thermal LVT that exists as a register but has no
+ * source.
  *
  * Deviations and limits:
  *  - Messages are delivered instantly: the ICR delivery status always reads idle.
@@ -683,6 +685,24 @@ void apic_set_pic_intr(ApicState *s, bool level)
     s->pic_level = level;
     for (int i = 0; i < s->nb_cpus; i++) {
         lapic_set_lint(&s->cpu[i], 0, level);
+    }
+}
+
+void apic_perf_interrupt(ApicState *s, int cpu)
+{
+    LAPIC *l;
+
+    if (cpu < 0 || cpu >= s->nb_cpus) {
+        return;
+    }
+    l = &s->cpu[cpu];
+    if (!lapic_hw_enabled(l)) {
+        return;
+    }
+    if (!(l->lvt[LVT_PERF] & LVT_MASKED)) {
+        lapic_local_deliver(l, LVT_PERF);
+        /* SDM vol. 3 10.5.1: a performance-counter interrupt sets its LVT's mask bit */
+        l->lvt[LVT_PERF] |= LVT_MASKED;
     }
 }
 

@@ -73,6 +73,8 @@ extern const DeviceInfo hpet_device;   /* needs the ioapic device; gates ISA IRQ
 void apic_connect(struct ApicState *s, const ApicHooks *hooks);
 /* The 8259's INTR output. */
 void apic_set_pic_intr(struct ApicState *s, bool level);
+/* A performance-counter overflow of cpu's processor (its LVT perf entry). */
+void apic_perf_interrupt(struct ApicState *s, int cpu);
 /* LINT1 input of every local APIC (the NMI line of the board). */
 void apic_set_lint1(struct ApicState *s, bool level);
 /* INTA from CPU cpu: the vector to take (a fixed interrupt, an ExtINT from the 8259, or the

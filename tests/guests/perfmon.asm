@@ -3,8 +3,10 @@
 ; (0xC0) and CPU_CLK_UNHALTED (0x79); PerfCtr0/1 (MSR 0xC1/0xC2) are 40 bits and a write
 ; sign-extends its low 32 bits; EN in PerfEvtSel0 gates both; USR/OS select the privilege
 ; levels; RDPMC reads them (EDX = bits 39:32), at CPL 3 only with CR4.PCE, ECX > 1 is
-; #GP, a reserved PerfEvtSel bit is #GP. Under -icount shift=0 one instruction is one TSC
-; tick, so the cycle counter moves with the instruction counter.
+; #GP, a reserved PerfEvtSel bit is #GP; CR4.TSD does not concern them. With INT, an
+; overflow signals the local APIC's performance-counter LVT (here NMI), whose delivery sets
+; the LVT's mask bit. Under -icount shift=0 one instruction is one TSC tick, so the cycle
+; counter moves with the instruction counter.
 ; The exact instruction counts (check 6) are what the SDM's INST_RETIRED definition gives
 ; for the sequence, as cpu/perfmon.c counts; they were not validated on a real P6. QEMU TCG
 ; has no working counters (it fails at check 1).
@@ -20,7 +22,16 @@ EV_CLK          equ 0x79
 SEL_USR         equ 1 << 16
 SEL_OS          equ 1 << 17
 SEL_EN          equ 1 << 22
+SEL_INT         equ 1 << 20
 CR4_PCE         equ 1 << 8
+CR4_TSD         equ 1 << 2
+APIC_SVR        equ 0xFEE000F0
+APIC_LVTPC      equ 0xFEE00340
+LVT_DM_NMI      equ 4 << 8
+LVT_MASKED      equ 1 << 16
+PMI_COUNT       equ TEST_RAM + 0x80
+PMI_EIP         equ TEST_RAM + 0x84
+PMI_LVT         equ TEST_RAM + 0x88
 R3_VEC          equ TEST_RAM + 0x00
 R3_VAL          equ TEST_RAM + 0x40
 
@@ -149,4 +160,69 @@ back1:
                 cmp dword [R3_VAL + 0], 1000
                 jae .ok12
                 CHECK_EQ [R3_VAL + 0], 1000, 12, "user counter read from ring 3"
-.ok12:          PASS
+.ok12:
+                ; 13: CR4.TSD does not concern the counters: with it set and the counters
+                ; on, CPL changes and RDPMC at CPL 3 (CR4.PCE) do not fault.
+                WRMSR_IMM MSR_EVTSEL1, 0, EV_CLK | SEL_USR | SEL_OS
+                mov eax, cr4
+                or eax, CR4_TSD
+                mov cr4, eax
+                GO_RING3 ring3c
+ring3c:         TRY .s2
+                mov ecx, 1
+                rdpmc
+                mov dword [exc_vec], 0x7F
+.s2:            mov eax, [exc_vec]
+                mov [R3_VEC + 8], eax
+                GO_RING0 back2
+back2:
+                CHECK_EQ [R3_VEC + 8], 0x7F, 13, "RDPMC and CPL changes with CR4.TSD set"
+                mov eax, cr4
+                and eax, ~CR4_TSD
+                mov cr4, eax
+
+                ; Overflow interrupts: the local APIC on, its performance-counter LVT set to
+                ; NMI; the NMI handler notes the interrupted EIP and the LVT.
+                SET_GATE 2, pmi_handler
+                mov dword [APIC_SVR], 0x1FF
+                mov dword [APIC_LVTPC], LVT_DM_NMI
+                mov dword [PMI_COUNT], 0
+                WRMSR_IMM MSR_EVTSEL0, 0, 0
+                WRMSR_IMM MSR_EVTSEL1, 0, 0
+                ; 14-16: INST_RETIRED from -100 with INT: the WRMSR that enables it and 99
+                ; NOPs retire, and the NMI comes before the 100th NOP.
+                WRMSR_IMM MSR_PERFCTR0, 0, -100
+                WRMSR_IMM MSR_EVTSEL0, 0, EV_INST | SEL_USR | SEL_OS | SEL_INT | SEL_EN
+nops1:          times 200 nop
+                CHECK_EQ [PMI_COUNT], 1, 14, "one overflow NMI"
+                CHECK_EQ [PMI_EIP], nops1 + 99, 15, "NMI before the 100th NOP"
+                CHECK_EQ [PMI_LVT], LVT_DM_NMI | LVT_MASKED, 16, "LVT masked by the delivery"
+                ; 17: masked, another overflow interrupts nothing.
+                WRMSR_IMM MSR_PERFCTR0, 0, -50
+                times 100 nop
+                CHECK_EQ [PMI_COUNT], 1, 17, "no NMI while the LVT is masked"
+                ; 18-19: CPU_CLK_UNHALTED from -100 (one tick per instruction under
+                ; -icount shift=0) with the LVT unmasked again: an NMI within the NOPs.
+                WRMSR_IMM MSR_EVTSEL0, 0, 0
+                mov dword [APIC_LVTPC], LVT_DM_NMI
+                WRMSR_IMM MSR_PERFCTR1, 0, -100
+                WRMSR_IMM MSR_EVTSEL1, 0, EV_CLK | SEL_USR | SEL_OS | SEL_INT
+                WRMSR_IMM MSR_EVTSEL0, 0, SEL_EN
+nops2:          times 200 nop
+                CHECK_EQ [PMI_COUNT], 2, 18, "one cycle-counter overflow NMI"
+                mov eax, [PMI_EIP]
+                sub eax, nops2 + 90
+                cmp eax, 20
+                jb .ok19
+                CHECK_EQ [PMI_EIP], nops2 + 99, 19, "cycle-counter NMI about 100 ticks in"
+.ok19:          WRMSR_IMM MSR_EVTSEL0, 0, 0
+                PASS
+
+pmi_handler:    push eax
+                mov eax, [esp + 4]
+                mov [PMI_EIP], eax
+                mov eax, [APIC_LVTPC]
+                mov [PMI_LVT], eax
+                inc dword [PMI_COUNT]
+                pop eax
+                iretd
