@@ -30,6 +30,7 @@
 #define BIOS_MAX (16u << 20)
 #define BIOS_LOW_ALIAS (128u << 10)      /* last 128 KiB of the firmware at 0xE0000 */
 #define SLICE_MAX_NS 1000000             /* real time: resync with the host every 1 ms */
+#define CLOCK_MAX_CATCHUP_NS 2000000     /* real time: see pc_sync_clock */
 #define SLICE_MAX_INSNS (1 << 20)        /* -icount: at most this many per slice */
 #define MAX_POLL_HANDLERS 16
 #define MAX_EVENT_HANDLERS 8
@@ -58,9 +59,11 @@ struct Machine {
     int shutdown_status;
     bool paused;
 
-    /* real-time clock: virtual = host - host_offset; paused time is added to the offset */
+    /* real-time clock: virtual = host - host_offset; paused time is added to the offset,
+     * and so is host time lost while the vCPUs were runnable (see pc_sync_clock) */
     int64_t host_offset;
     int64_t paused_at;
+    bool waited;                /* the last loop iteration slept (every vCPU halted) */
     uint64_t ns_per_insn_fp; /* measured host speed, 1/256 ns per instruction */
 
     struct {
@@ -1044,6 +1047,32 @@ static bool pc_run_slice(Machine *m)
     return all_halted;
 }
 
+/*
+ * Real-time mode, at the top of each main-loop iteration: bring the virtual clock up to
+ * host time. After a sleep (every vCPU halted) the whole gap is time that passed. While
+ * the vCPUs were runnable the slices already moved the clock by the instructions they
+ * ran, so a gap larger than CLOCK_MAX_CATCHUP_NS is host time the guest did not get (the
+ * process was descheduled or stopped): it is dropped, added to host_offset like paused
+ * time, instead of appearing to the guest as a jump in the middle of its instruction
+ * stream. Such a jump broke, for example, Linux's 30 ms PIT-versus-ACPI-PM-timer
+ * calibration ("PM-Timer running at invalid rate") on a loaded host. The guest's clock
+ * then falls behind wall-clock time by what was dropped.
+ */
+static void pc_sync_clock(Machine *m)
+{
+    int64_t target = host_clock_ns() - m->host_offset;
+    int64_t gap = target - vclock_ns();
+
+    if (!m->waited && gap > CLOCK_MAX_CATCHUP_NS) {
+        m->host_offset += gap - CLOCK_MAX_CATCHUP_NS;
+        target -= gap - CLOCK_MAX_CATCHUP_NS;
+        log_mask_printf(LOG_TIMER, "machine: %lld ms of host time not given to the guest\n",
+                        (long long)((gap - CLOCK_MAX_CATCHUP_NS) / 1000000));
+    }
+    m->waited = false;
+    vclock_advance_to(target);
+}
+
 int machine_run(Machine *m)
 {
     if (m->paused) {
@@ -1076,7 +1105,7 @@ int machine_run(Machine *m)
             continue;
         }
         if (!icount) {
-            vclock_advance_to(host_clock_ns() - m->host_offset);
+            pc_sync_clock(m);
         }
         timers_run_expired();
 
@@ -1103,6 +1132,7 @@ int machine_run(Machine *m)
             if (deadline > vclock_ns()) {
                 pc_wait(m, deadline == VCLOCK_NEVER ? -1 : deadline - vclock_ns());
             }
+            m->waited = true;
         }
     }
 }
