@@ -105,10 +105,14 @@ void vmstate_save(const VMStateDesc *d, const void *s, ByteBuf *out)
 }
 
 static bool load_fields(const VMStateDesc *d, uint8_t *s, const uint8_t *buf, size_t len,
-                        size_t *pos)
+                        size_t *pos, uint32_t version)
 {
     for (const VMStateField *f = d->fields; f->name; f++) {
         uint8_t *p = s + f->offset;
+
+        if (f->since > version) {
+            continue; /* not in a stream this old: keeps its value */
+        }
 
         for (uint32_t i = 0; i < f->count; i++) {
             uint64_t v = 0;
@@ -156,7 +160,7 @@ static bool load_fields(const VMStateDesc *d, uint8_t *s, const uint8_t *buf, si
                 }
                 break;
             case VMS_TYPE_STRUCT:
-                ok = load_fields(f->sub, p + i * f->stride, buf, len, pos);
+                ok = load_fields(f->sub, p + i * f->stride, buf, len, pos, version);
                 break;
             }
             if (!ok) {
@@ -169,12 +173,13 @@ static bool load_fields(const VMStateDesc *d, uint8_t *s, const uint8_t *buf, si
 
 bool vmstate_load(const VMStateDesc *d, void *s, const uint8_t *buf, size_t len, size_t *pos)
 {
+    uint32_t oldest = d->min_version ? d->min_version : d->version;
     uint64_t version;
 
-    if (!get_le(buf, len, pos, 4, &version) || version > d->version) {
+    if (!get_le(buf, len, pos, 4, &version) || version > d->version || version < oldest) {
         return false;
     }
-    if (!load_fields(d, s, buf, len, pos)) {
+    if (!load_fields(d, s, buf, len, pos, (uint32_t)version)) {
         return false;
     }
     return d->post_load ? d->post_load(s) == 0 : true;

@@ -39,6 +39,14 @@ typedef enum VMSType {
 
 typedef struct VMStateDesc VMStateDesc;
 
+/*
+ * Versions. A device's stream starts with the version of its top-level VMStateDesc; that
+ * one number covers the nested descs too (their own version fields are not used). When a
+ * field is added, the version goes up and the field says since which version it exists
+ * (`since`, 0 = always): a stream of an older version, down to min_version, loads with
+ * that field left as it was (the reset value when a machine is loaded after its reset).
+ * Removing or changing a field means raising min_version above the versions that had it.
+ */
 typedef struct VMStateField {
     const char *name;
     size_t offset;
@@ -46,6 +54,7 @@ typedef struct VMStateField {
     uint32_t count;
     const VMStateDesc *sub; /* VMS_TYPE_STRUCT */
     size_t stride;          /* VMS_TYPE_STRUCT */
+    uint32_t since;         /* first stream version with this field (0: all) */
 } VMStateField;
 
 struct VMStateDesc {
@@ -53,6 +62,7 @@ struct VMStateDesc {
     uint32_t version;
     const VMStateField *fields; /* terminated by VMS_END */
     int (*post_load)(void *opaque); /* 0 on success */
+    uint32_t min_version;   /* oldest stream version that loads (0: version only) */
 };
 
 #define VMS_FIELD_SIZEOF(st, f) sizeof(((st *)0)->f)
@@ -68,13 +78,17 @@ struct VMStateDesc {
  * wrong half on a big-endian one.
  */
 #define VMS_CHECK(cond) (0 * sizeof(char[(cond) ? 1 : -1]))
-#define VMS_SCALAR(st, f, t)                                                                   \
-    {#f, offsetof(st, f) + VMS_CHECK(VMS_FIELD_SIZEOF(st, f) == VMS_TYPE_SIZE(t)), t, 1, NULL, 0}
-#define VMS_ARRAY(st, f, t, elsize)                                                            \
+/* The _V forms: a field added in version v (see `since` above). */
+#define VMS_SCALAR_V(st, f, t, v)                                                              \
+    {#f, offsetof(st, f) + VMS_CHECK(VMS_FIELD_SIZEOF(st, f) == VMS_TYPE_SIZE(t)), t, 1, NULL, \
+     0, v}
+#define VMS_SCALAR(st, f, t) VMS_SCALAR_V(st, f, t, 0)
+#define VMS_ARRAY_V(st, f, t, elsize, v)                                                       \
     {#f,                                                                                       \
      offsetof(st, f) + VMS_CHECK(sizeof(((st *)0)->f[0]) == VMS_TYPE_SIZE(t) &&                \
                                  (elsize) == VMS_TYPE_SIZE(t)),                                \
-     t, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / (elsize)), NULL, 0}
+     t, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / (elsize)), NULL, 0, v}
+#define VMS_ARRAY(st, f, t, elsize) VMS_ARRAY_V(st, f, t, elsize, 0)
 #define VMS_U8(st, f) VMS_SCALAR(st, f, VMS_TYPE_U8)
 #define VMS_U16(st, f) VMS_SCALAR(st, f, VMS_TYPE_U16)
 #define VMS_U32(st, f) VMS_SCALAR(st, f, VMS_TYPE_U32)
@@ -86,10 +100,12 @@ struct VMStateDesc {
 #define VMS_U8_ARRAY(st, f) VMS_ARRAY(st, f, VMS_TYPE_U8, 1)
 #define VMS_U16_ARRAY(st, f) VMS_ARRAY(st, f, VMS_TYPE_U16, 2)
 #define VMS_U32_ARRAY(st, f) VMS_ARRAY(st, f, VMS_TYPE_U32, 4)
-#define VMS_STRUCT_ARRAY(st, f, elt, desc)                                                     \
+#define VMS_STRUCT_ARRAY_V(st, f, elt, desc, v)                                                \
     {#f, offsetof(st, f) + VMS_CHECK(VMS_FIELD_SIZEOF(st, f) % sizeof(elt) == 0),               \
-     VMS_TYPE_STRUCT, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / sizeof(elt)), &(desc), sizeof(elt)}
-#define VMS_END {NULL, 0, VMS_TYPE_U8, 0, NULL, 0}
+     VMS_TYPE_STRUCT, (uint32_t)(VMS_FIELD_SIZEOF(st, f) / sizeof(elt)), &(desc), sizeof(elt), \
+     v}
+#define VMS_STRUCT_ARRAY(st, f, elt, desc) VMS_STRUCT_ARRAY_V(st, f, elt, desc, 0)
+#define VMS_END {NULL, 0, VMS_TYPE_U8, 0, NULL, 0, 0}
 
 /* A growable byte buffer for serialised state. */
 typedef struct ByteBuf {
@@ -102,8 +118,9 @@ void bytebuf_free(ByteBuf *b);
 
 /* Serialise s (little-endian, byte-order neutral): version, then every field. */
 void vmstate_save(const VMStateDesc *d, const void *s, ByteBuf *out);
-/* Load from buf at *pos (advanced). Rejects a newer version. Runs post_load. false on
- * error (truncated, version) with s possibly partially loaded. */
+/* Load from buf at *pos (advanced). Rejects a version newer than d->version or older
+ * than d->min_version; fields added after the stream's version keep their values. Runs
+ * post_load. false on error (truncated, version) with s possibly partially loaded. */
 bool vmstate_load(const VMStateDesc *d, void *s, const uint8_t *buf, size_t len, size_t *pos);
 
 /* ---- devices ---- */

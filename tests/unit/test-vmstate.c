@@ -3,7 +3,8 @@
  * struct arrays, timers (pending and idle) and the version word. The image is written out
  * by hand in little-endian order, so on a big-endian or 32-bit host (check-cross) the test
  * shows that a state saved on one host loads on any other. Also: loading restores every
- * field, truncated input and a newer version are refused, and post_load runs.
+ * field, truncated input and a newer version are refused, post_load runs, and an older
+ * version loads without the fields added since (and older than min_version does not).
  */
 #include "hw-test.h"
 
@@ -48,7 +49,7 @@ static const VMStateField outer_fields[] = {
     VMS_U8_ARRAY(Outer, bytes),
     VMS_U16_ARRAY(Outer, words),
     VMS_U32_ARRAY(Outer, dwords),
-    VMS_ARRAY(Outer, qwords, VMS_TYPE_U64, 8),
+    VMS_ARRAY_V(Outer, qwords, VMS_TYPE_U64, 8, 3), /* added in version 3 */
     VMS_STRUCT_ARRAY(Outer, inner, Inner, inner_vmsd),
     VMS_TIMER(Outer, pending),
     VMS_TIMER(Outer, idle),
@@ -61,7 +62,8 @@ static int outer_post_load(void *opaque)
     return 0;
 }
 
-static const VMStateDesc outer_vmsd = {"outer", 3, outer_fields, outer_post_load};
+/* Version 3; version 2 (without qwords) still loads, version 1 does not. */
+static const VMStateDesc outer_vmsd = {"outer", 3, outer_fields, outer_post_load, 2};
 
 /* The expected serialised form of fill()'s state: little-endian, natural widths. */
 static const uint8_t golden[] = {
@@ -156,7 +158,8 @@ int main(void)
           "pending timer: deadline %lld", (long long)timer_expire_time(t.pending));
     CHECK(!timer_pending(t.idle), "idle timer still armed after load");
 
-    /* Every truncation is refused; a newer version is refused; an older one loads. */
+    /* Every truncation is refused; a newer version and one older than min_version are
+     * refused; version 2 loads without qwords, which keeps its value. */
     for (size_t n = 0; n < sizeof(golden); n++) {
         pos = 0;
         if (vmstate_load(&outer_vmsd, &t, golden, n, &pos)) {
@@ -171,9 +174,31 @@ int main(void)
         img[0] = 4;
         pos = 0;
         CHECK(!vmstate_load(&outer_vmsd, &t, img, sizeof(img), &pos), "version 4 accepted");
-        img[0] = 2;
+        img[0] = 1;
         pos = 0;
-        CHECK(vmstate_load(&outer_vmsd, &t, img, sizeof(img), &pos), "version 2 refused");
+        CHECK(!vmstate_load(&outer_vmsd, &t, img, sizeof(img), &pos), "version 1 accepted");
+    }
+    {
+        /* golden as version 2 wrote it: the same bytes without the 8 of qwords */
+        static const size_t q = 4 + 1 + 2 + 4 + 8 + 4 + 8 + 1 + 3 + 4 + 8; /* qwords' offset */
+        uint8_t img[sizeof(golden) - 8];
+        Outer u = {0};
+
+        memcpy(img, golden, q);
+        memcpy(img + q, golden + q + 8, sizeof(golden) - q - 8);
+        img[0] = 2;
+        u.pending = timer_new(timer_cb, NULL);
+        u.idle = timer_new(timer_cb, NULL);
+        u.qwords[0] = 0x5a5a5a5a5a5a5a5aull;
+        pos = 0;
+        CHECK(vmstate_load(&outer_vmsd, &u, img, sizeof(img), &pos), "version 2 refused");
+        CHECK(pos == sizeof(img), "version 2: consumed %zu of %zu bytes", pos, sizeof(img));
+        CHECK(u.qwords[0] == 0x5a5a5a5a5a5a5a5aull, "version 2 loaded a field it lacks");
+        u.qwords[0] = s.qwords[0];
+        CHECK(same_fields(&s, &u), "version 2: the other fields differ");
+        CHECK(timer_expire_time(u.pending) == 0x100001000ll, "version 2: pending timer");
+        timer_free(u.pending);
+        timer_free(u.idle);
     }
 
     timer_free(s.pending);
