@@ -267,8 +267,10 @@ def main():
         check(r == {"return": {}, "id": 11}, "system_reset: %r" % r)
         ev = q.wait_event("RESET")
         check(ev.get("data", {}).get("guest") is False, "RESET from the host: %r" % ev)
-        r = q.cmd("human-monitor-command", {"command-line": "info cpus"})
-        check("pc=0xfffffff0" in r.get("return", ""), "CPU 0 at the reset vector: %r" % r)
+        r = q.cmd("human-monitor-command", {"command-line": "info registers"})
+        regs = r.get("return", "")
+        check("EIP=0000fff0" in regs and re.search(r"^CS =f000 ffff0000 ", regs, re.M),
+              "CPU 0 at the reset vector: %r" % r)
 
         step = "system_powerdown"
         r = q.cmd("system_powerdown")
