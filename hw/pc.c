@@ -30,7 +30,7 @@
 #define BIOS_MAX (16u << 20)
 #define BIOS_LOW_ALIAS (128u << 10)      /* last 128 KiB of the firmware at 0xE0000 */
 #define SLICE_MAX_NS 1000000             /* real time: resync with the host every 1 ms */
-#define CLOCK_MAX_CATCHUP_NS 2000000     /* real time: see pc_sync_clock */
+#define CLOCK_MAX_CATCHUP_NS 2000000     /* real time, per vCPU: see pc_sync_clock */
 #define SLICE_MAX_INSNS (1 << 20)        /* -icount: at most this many per slice */
 #define MAX_POLL_HANDLERS 16
 #define MAX_EVENT_HANDLERS 8
@@ -1051,10 +1051,11 @@ static bool pc_run_slice(Machine *m)
  * Real-time mode, at the top of each main-loop iteration: bring the virtual clock up to
  * host time. After a sleep (every vCPU halted) the whole gap is time that passed. While
  * the vCPUs were runnable the slices already moved the clock by the instructions they
- * ran, so a gap larger than CLOCK_MAX_CATCHUP_NS is host time the guest did not get (the
- * process was descheduled or stopped): it is dropped, added to host_offset like paused
- * time, instead of appearing to the guest as a jump in the middle of its instruction
- * stream. Such a jump broke, for example, Linux's 30 ms PIT-versus-ACPI-PM-timer
+ * ran (the vCPUs take turns, so a round takes about one slice of host time per vCPU),
+ * and a gap larger than CLOCK_MAX_CATCHUP_NS per vCPU is host time the guest did not get
+ * (the process was descheduled or stopped): it is dropped, added to host_offset like
+ * paused time, instead of appearing to the guest as a jump in the middle of its
+ * instruction stream. Such a jump broke, for example, Linux's 30 ms PIT-versus-ACPI-PM-timer
  * calibration ("PM-Timer running at invalid rate") on a loaded host. The guest's clock
  * then falls behind wall-clock time by what was dropped.
  */
@@ -1062,12 +1063,14 @@ static void pc_sync_clock(Machine *m)
 {
     int64_t target = host_clock_ns() - m->host_offset;
     int64_t gap = target - vclock_ns();
+    /* the vCPUs run one after the other, each a slice of the same virtual time */
+    int64_t allowed = CLOCK_MAX_CATCHUP_NS * m->nb_cpus;
 
-    if (!m->waited && gap > CLOCK_MAX_CATCHUP_NS) {
-        m->host_offset += gap - CLOCK_MAX_CATCHUP_NS;
-        target -= gap - CLOCK_MAX_CATCHUP_NS;
+    if (!m->waited && gap > allowed) {
+        m->host_offset += gap - allowed;
+        target -= gap - allowed;
         log_mask_printf(LOG_TIMER, "machine: %lld ms of host time not given to the guest\n",
-                        (long long)((gap - CLOCK_MAX_CATCHUP_NS) / 1000000));
+                        (long long)((gap - allowed) / 1000000));
     }
     m->waited = false;
     vclock_advance_to(target);
