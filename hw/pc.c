@@ -8,8 +8,8 @@
  *   run every vCPU for one slice (budget = instructions until the next timer deadline) ->
  *   advance the virtual clock -> if every vCPU is halted: sleep until the next deadline
  *   or host input (real time), or warp the clock to the next deadline (-icount).
- * All vCPUs run on this one thread, round-robin, each for the same slice of virtual time,
- * so a -icount run is a pure function of its inputs.
+ * All vCPUs run on this one thread, round-robin, one after the other on the virtual
+ * clock (pc_run_slice), so a -icount run is a pure function of its inputs.
  */
 #include "hw/machine.h"
 
@@ -30,7 +30,7 @@
 #define BIOS_MAX (16u << 20)
 #define BIOS_LOW_ALIAS (128u << 10)      /* last 128 KiB of the firmware at 0xE0000 */
 #define SLICE_MAX_NS 1000000             /* real time: resync with the host every 1 ms */
-#define CLOCK_MAX_CATCHUP_NS 2000000     /* real time, per vCPU: see pc_sync_clock */
+#define CLOCK_MAX_CATCHUP_NS 2000000     /* real time: see pc_sync_clock */
 #define SLICE_MAX_INSNS (1 << 20)        /* -icount: at most this many per slice */
 #define MAX_POLL_HANDLERS 16
 #define MAX_EVENT_HANDLERS 8
@@ -960,14 +960,25 @@ static bool pc_cpu_idle(X86CPU *cpu)
            !((req & CPU_INTERRUPT_HARD) && (cpu_get_eflags(cpu) & EF_IF));
 }
 
-/* Run every vCPU for one slice; returns true if all of them are halted afterwards. */
+/*
+ * Run every vCPU for one slice; returns true if all of them are halted afterwards.
+ *
+ * The vCPUs take turns on this one thread, and the virtual clock runs on through the
+ * round: vCPU i's share starts where vCPU i - 1's ended, so time never goes backwards
+ * from one vCPU to the next (their TSCs agree, as on a real board, and an IPI sent at t
+ * is received after t). The round as a whole ends at the next timer deadline at the
+ * latest: each of the n vCPUs that can run gets 1/n of it. Under -icount the clock is thus
+ * the instructions of all vCPUs together (as QEMU's round-robin icount).
+ */
 static bool pc_run_slice(Machine *m)
 {
     bool icount = vclock_deterministic();
     int shift = vclock_icount_shift();
+    int n = m->nb_cpus, nrun = 0, k = 0;
+    bool idle[MAX_CPUS];
     int64_t now = vclock_ns();
     int64_t deadline = timer_next_deadline();
-    int64_t slice_ns, budget, advance = 0;
+    int64_t slice_ns, budget;
     uint64_t rate = icount ? (256ull << shift) : m->ns_per_insn_fp;
     bool all_halted = true;
 
@@ -976,7 +987,7 @@ static bool pc_run_slice(Machine *m)
 
         budget = deadline == VCLOCK_NEVER ? SLICE_MAX_INSNS : (deadline - now + unit - 1) >> shift;
         budget = MIN(MAX(budget, 1), SLICE_MAX_INSNS);
-        for (int i = 0; i < m->nb_cpus; i++) { /* a cycle counter overflow: 1 tick = 1 ns */
+        for (int i = 0; i < n; i++) { /* a cycle counter overflow: 1 tick = 1 ns */
             int64_t ns = cpu_pmc_ns_left(m->cpus[i]);
 
             if (ns != INT64_MAX) {
@@ -988,30 +999,45 @@ static bool pc_run_slice(Machine *m)
         slice_ns = deadline == VCLOCK_NEVER ? SLICE_MAX_NS : deadline - now;
         slice_ns = MIN(MAX(slice_ns, 1), SLICE_MAX_NS);
         /* a cycle counter's overflow interrupt is due like a timer (1 TSC tick = 1 ns) */
-        for (int i = 0; i < m->nb_cpus; i++) {
+        for (int i = 0; i < n; i++) {
             slice_ns = MAX(MIN(slice_ns, cpu_pmc_ns_left(m->cpus[i])), 1);
         }
         budget = MAX((slice_ns * 256) / (int64_t)rate, 1);
     }
 
-    for (int i = 0; i < m->nb_cpus; i++) {
+    /* the round is shared by the vCPUs that can run (a halted one only looks for its
+     * wake-up: one instruction's worth) */
+    for (int i = 0; i < n; i++) {
+        idle[i] = pc_cpu_idle(m->cpus[i]);
+        nrun += !idle[i];
+    }
+    nrun = MAX(nrun, 1);
+    for (int i = 0; i < n; i++) {
         X86CPU *cpu = m->cpus[i];
         uint64_t start = cpu->icount;
         int64_t t0 = icount ? 0 : host_clock_ns();
+        /* this vCPU's share (the first ones take the remainder), at least one instruction:
+         * a vCPU left out of short rounds could starve (a timer due again and again within
+         * a few ns) while another spins waiting for it */
+        int64_t my_budget = idle[i] ? 1 : MAX(budget / nrun + (k < budget % nrun), 1);
+        int64_t my_ns = idle[i] ? 1 : MAX(slice_ns / nrun, 1);
         CPUExitReason why;
-        int64_t ran_ns;
         uint64_t executed;
 
-        vclock_slice_begin(&cpu->icount, start, rate, slice_ns);
+        k += !idle[i];
+
+        if (icount) {
+            my_ns = my_budget << shift;
+        }
+        vclock_slice_begin(&cpu->icount, start, rate, my_ns);
         m->running = cpu;
         /* stop where an instruction counter's overflow interrupt is due */
-        why = cpu_exec(cpu, (int64_t)MAX(MIN((uint64_t)budget, cpu_pmc_insns_left(cpu)), 1));
+        why = cpu_exec(cpu, (int64_t)MAX(MIN((uint64_t)my_budget, cpu_pmc_insns_left(cpu)), 1));
         cpu_pmc_poll(cpu);
         m->running = NULL;
         cpu_reset_interrupt(cpu, CPU_INTERRUPT_EXIT);
-        ran_ns = vclock_slice_end() - now;
+        vclock_advance_to(vclock_slice_end()); /* the next vCPU starts here */
         executed = cpu->icount - start;
-        advance = MAX(advance, ran_ns);
 
         if (!icount && why == CPU_EXIT_BUDGET && executed >= 1000) {
             uint64_t fp = (uint64_t)(host_clock_ns() - t0) * 256 / executed;
@@ -1043,7 +1069,6 @@ static bool pc_run_slice(Machine *m)
     for (int i = 0; i < m->nb_cpus && all_halted; i++) {
         all_halted = pc_cpu_idle(m->cpus[i]);
     }
-    vclock_advance_to(now + advance);
     return all_halted;
 }
 
@@ -1051,11 +1076,10 @@ static bool pc_run_slice(Machine *m)
  * Real-time mode, at the top of each main-loop iteration: bring the virtual clock up to
  * host time. After a sleep (every vCPU halted) the whole gap is time that passed. While
  * the vCPUs were runnable the slices already moved the clock by the instructions they
- * ran (the vCPUs take turns, so a round takes about one slice of host time per vCPU),
- * and a gap larger than CLOCK_MAX_CATCHUP_NS per vCPU is host time the guest did not get
- * (the process was descheduled or stopped): it is dropped, added to host_offset like
- * paused time, instead of appearing to the guest as a jump in the middle of its
- * instruction stream. Such a jump broke, for example, Linux's 30 ms PIT-versus-ACPI-PM-timer
+ * ran, and a gap larger than CLOCK_MAX_CATCHUP_NS is host time the guest did not get (the
+ * process was descheduled or stopped): it is dropped, added to host_offset like paused
+ * time, instead of appearing to the guest as a jump in the middle of its instruction
+ * stream. Such a jump broke, for example, Linux's 30 ms PIT-versus-ACPI-PM-timer
  * calibration ("PM-Timer running at invalid rate") on a loaded host. The guest's clock
  * then falls behind wall-clock time by what was dropped.
  */
@@ -1063,8 +1087,7 @@ static void pc_sync_clock(Machine *m)
 {
     int64_t target = host_clock_ns() - m->host_offset;
     int64_t gap = target - vclock_ns();
-    /* the vCPUs run one after the other, each a slice of the same virtual time */
-    int64_t allowed = CLOCK_MAX_CATCHUP_NS * m->nb_cpus;
+    int64_t allowed = CLOCK_MAX_CATCHUP_NS;
 
     if (!m->waited && gap > allowed) {
         m->host_offset += gap - allowed;

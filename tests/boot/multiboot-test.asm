@@ -9,7 +9,9 @@
 ; contents "MODULE-ONE\n" and "MODULE-TWO\n"), memory map (RAM at 1 MiB of mem_upper KiB);
 ; zeroed bss; then the local APIC: an interrupt from its timer (one-shot, vector 0x40)
 ; through the IDT, EOI, and, with -smp 2 or more, an INIT/SIPI start of CPU 1 that counts
-; in at 0x7000. tests/scripts/multiboot.sh runs it.
+; in at 0x7000, then the two CPUs' TSCs agree: reading in turns under a lock, neither ever
+; reads a value smaller than the other's last (as Linux's TSC warp check).
+; tests/scripts/multiboot.sh runs it.
 bits 32
 org 0x100000
 
@@ -18,6 +20,11 @@ MB_FLAGS        equ (1 << 1) | (1 << 16)        ; memory info, a.out-kludge addr
 COM1            equ 0x3F8
 APIC            equ 0xFEE00000
 AP_FLAG         equ 0x7000
+WARP_LOCK       equ 0x7010                      ; TSC warp check (shared with CPU 1)
+WARP_LAST       equ 0x7018                      ; last TSC read by either CPU (qword)
+WARP_COUNT      equ 0x7020                      ; reads smaller than the last one
+WARP_DONE       equ 0x7024                      ; CPU 1 finished its reads
+WARP_ROUNDS     equ 1000000
 TRAMPOLINE      equ 0x8000
 
 header:
@@ -281,6 +288,11 @@ start:
         mov ecx, trampoline_end - trampoline
         rep movsb
         mov dword [AP_FLAG], 0
+        mov dword [WARP_LOCK], 0
+        mov dword [WARP_LAST], 0
+        mov dword [WARP_LAST + 4], 0
+        mov dword [WARP_COUNT], 0
+        mov dword [WARP_DONE], 0
         mov dword [APIC + 0x310], 1 << 24       ; destination APIC ID 1
         mov dword [APIC + 0x300], 0x0000C500    ; INIT, level assert
         mov dword [APIC + 0x310], 1 << 24
@@ -304,6 +316,58 @@ start:
         call putc
         mov al, 10
         call putc
+
+        ; ---- TSC agreement: both CPUs read the TSC in turns under a lock; no read may
+        ; be smaller than the last one the other CPU stored (Linux's check_tsc_warp) ----
+        cmp dword [ap_seen], 0
+        je .warp_skip
+        mov ecx, WARP_ROUNDS
+.warp:  mov al, 1
+        xchg al, [WARP_LOCK]
+        test al, al
+        jz .warp_locked
+        pause
+        jmp .warp
+.warp_locked:
+        rdtsc
+        cmp edx, [WARP_LAST + 4]
+        jb .warp_back
+        ja .warp_store
+        cmp eax, [WARP_LAST]
+        jae .warp_store
+.warp_back:
+        inc dword [WARP_COUNT]
+.warp_store:
+        mov [WARP_LAST], eax
+        mov [WARP_LAST + 4], edx
+        mov byte [WARP_LOCK], 0
+        loop .warp
+.warp_wait:
+        cmp dword [WARP_DONE], 0
+        jne .warp_check
+        pause
+        jmp .warp_wait
+.warp_check:
+        mov esi, s_warp
+        call puts
+        mov edx, [WARP_COUNT]
+        mov ecx, 8
+.warp_hex:
+        rol edx, 4
+        mov al, dl
+        and al, 0x0F
+        add al, '0'
+        cmp al, '9'
+        jbe .warp_digit
+        add al, 'a' - '0' - 10
+.warp_digit:
+        call putc
+        loop .warp_hex
+        mov al, 10
+        call putc
+        cmp dword [WARP_COUNT], 0
+        CHECK e, "TSC never behind the other CPU's last read"
+.warp_skip:
 
         cmp dword [failures], 0
         jne .fail
@@ -329,6 +393,29 @@ bits 16
         xor ax, ax
         mov ds, ax
         lock inc dword [AP_FLAG]
+        mov ecx, WARP_ROUNDS                    ; the TSC agreement check, CPU 1's half
+.ap_warp:
+        mov al, 1
+        xchg al, [WARP_LOCK]
+        test al, al
+        jz .ap_locked
+        pause
+        jmp .ap_warp
+.ap_locked:
+        rdtsc
+        cmp edx, [WARP_LAST + 4]
+        jb .ap_back
+        ja .ap_store
+        cmp eax, [WARP_LAST]
+        jae .ap_store
+.ap_back:
+        inc dword [WARP_COUNT]
+.ap_store:
+        mov [WARP_LAST], eax
+        mov [WARP_LAST + 4], edx
+        mov byte [WARP_LOCK], 0
+        a32 loop .ap_warp
+        lock inc dword [WARP_DONE]
 .ap_halt:
         hlt
         jmp .ap_halt
@@ -347,6 +434,7 @@ s_mod2:      db "mod2", 0
 s_mod1_data: db "MODULE-ONE", 10
 s_mod2_data: db "MODULE-TWO", 10
 s_smp:       db "application processors started: ", 0
+s_warp:      db "TSC reads behind the other CPU's last: 0x", 0
 s_pass:      db "PASS multiboot", 10, 0
 s_failed:    db "FAILED multiboot", 10, 0
 
