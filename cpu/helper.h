@@ -141,31 +141,7 @@ uint64_t cpu_phys_ld64(X86CPU *cpu, uint64_t paddr);
 void cpu_phys_st32(X86CPU *cpu, uint64_t paddr, uint32_t v);
 
 /* ---- sys.c: control registers, MSRs, CPUID, SYSENTER ---- */
-/* CPUID.1:EDX feature bits (CPUModel.features_edx) */
-#define CPUID_FPU (1u << 0)
-#define CPUID_VME (1u << 1)
-#define CPUID_DE (1u << 2)
-#define CPUID_PSE (1u << 3)
-#define CPUID_TSC (1u << 4)
-#define CPUID_MSR (1u << 5)
-#define CPUID_PAE (1u << 6)
-#define CPUID_MCE (1u << 7)
-#define CPUID_CX8 (1u << 8)
-#define CPUID_APIC (1u << 9)
-#define CPUID_SEP (1u << 11)
-#define CPUID_MTRR (1u << 12)
-#define CPUID_PGE (1u << 13)
-#define CPUID_MCA (1u << 14)
-#define CPUID_CMOV (1u << 15)
-#define CPUID_PAT (1u << 16)
-#define CPUID_PSE36 (1u << 17)
-#define CPUID_CLFSH (1u << 19) /* CLFLUSH; CPUID.1:EBX[15:8] = line size / 8 */
-#define CPUID_MMX (1u << 23)
-#define CPUID_FXSR (1u << 24)
-#define CPUID_SSE (1u << 25)
-#define CPUID_SSE2 (1u << 26)
-/* CPUID.80000001:EDX */
-#define CPUID_EXT_NX (1u << 20)
+/* CPUID feature bits: cpu/cpu.h (CPUModel) */
 /* EFER */
 #define EFER_NXE (1u << 11)
 void cpu_write_cr(X86CPU *cpu, int n, uint32_t val); /* #GP on reserved bits */

@@ -486,7 +486,6 @@ static void mon_info_tlb(Machine *m, FILE *out)
 
 /* ---- x87/SSE state: the second part of info registers ---- */
 
-#define MON_CPUID_SSE (1u << 25) /* CPUID.1:EDX bit 25, SSE (CPUID_SSE in cpu/helper.h) */
 
 /*
  * After cpu_dump_state()'s integer, segment and control registers, as QEMU's `info
@@ -499,7 +498,7 @@ static void mon_info_tlb(Machine *m, FILE *out)
  */
 static void mon_dump_fpu(X86CPU *cpu, FILE *out)
 {
-    bool sse = (cpu->model->features_edx & MON_CPUID_SSE) != 0;
+    bool sse = (cpu->model->features_edx & CPUID_SSE) != 0;
     unsigned top = (cpu->fpu.fsw >> 11) & 7; /* FSW.TOP */
     unsigned ftw = fpu_abridged_tags(cpu); /* bit r: physical register r in use */
 
