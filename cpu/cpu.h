@@ -218,6 +218,7 @@ typedef struct CPUBusOps {
 #define CPUID_SSE2 (1u << 26)
 /* CPUID.80000001:EDX */
 #define CPUID_EXT_NX (1u << 20)
+
 /* CPU model description (-cpu MODEL). */
 typedef struct CPUModel {
     const char *name;
