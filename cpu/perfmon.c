@@ -63,7 +63,7 @@ static uint64_t pmc_delta(X86CPU *cpu, int n, uint64_t ic, uint64_t tsc)
     case EVENT_INST_RETIRED:
         return ic - cpu->pmc.base_icount;
     case EVENT_CLK_UNHALTED:
-        /* never backwards (a TSC write moves tsc_offset; pmc_wrmsr resyncs first) */
+        /* never backwards (a TSC write resyncs first and rebases: cpu/sys.c) */
         return tsc > cpu->pmc.base_tsc ? tsc - cpu->pmc.base_tsc : 0;
     default:
         return 0;

@@ -387,7 +387,10 @@ bool cpu_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val)
     }
     switch (msr) {
     case MSR_TSC:
+        /* the cycle counter counts cycles, not TSC values: it carries on across the write */
+        pmc_sync(cpu);
         cpu->tsc_offset = val - (uint64_t)cpu->bus->clock_ns(cpu->bus_opaque);
+        cpu->pmc.base_tsc = val;
         return true;
     case MSR_APIC_BASE:
         if (cpu->apic_base && cpu->bus->msr_write &&

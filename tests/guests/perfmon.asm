@@ -216,6 +216,24 @@ nops2:          times 200 nop
                 jb .ok19
                 CHECK_EQ [PMI_EIP], nops2 + 99, 19, "cycle-counter NMI about 100 ticks in"
 .ok19:          WRMSR_IMM MSR_EVTSEL0, 0, 0
+                ; 20: the cycle counter carries on when the TSC is written (here backwards):
+                ; over the WRMSR and 100 NOPs it moves by about as many ticks.
+                WRMSR_IMM MSR_EVTSEL1, 0, EV_CLK | SEL_USR | SEL_OS
+                WRMSR_IMM MSR_EVTSEL0, 0, SEL_EN
+                mov ecx, 1
+                rdpmc
+                mov esi, eax
+                WRMSR_IMM 0x10, 0, 0                ; TSC = 0
+                times 100 nop
+                mov ecx, 1
+                rdpmc
+                sub eax, esi
+                sub eax, 100
+                cmp eax, 20
+                jb .ok20
+                add eax, 100
+                CHECK_EQ eax, 110, 20, "cycles across a TSC write (about 110)"
+.ok20:          WRMSR_IMM MSR_EVTSEL0, 0, 0
                 PASS
 
 pmi_handler:    push eax
