@@ -701,6 +701,9 @@ InsnHandler interp_specialize(const DecodedInsn *d)
     if (h == h_fpu) {
         return fpu_specialize(d); /* x87 forms: cpu/interp-fpu.c */
     }
+    if (h == h_simd) {
+        return simd_specialize(d); /* SSE2 forms: cpu/interp-sse.c */
+    }
     if (d->osize != 4) {
         return h;
     }

@@ -558,6 +558,84 @@ static void simd_group_ae(X86CPU *cpu, const DecodedInsn *i)
     }
 }
 
+/* ---- specialised handlers (simd_specialize) ---- */
+
+/*
+ * Each does what h_simd does for its form, in the same order (feature check, #UD/#NM
+ * checks, the operand, the operation, MXCSR flags and #XM before any write), without the
+ * dispatch on opcode and prefix. The arithmetic is the same fp_lane_op() call.
+ */
+static ALWAYS_INLINE void simd_enter(X86CPU *cpu, const DecodedInsn *i)
+{
+    const InsnInfo *info = insn_info(i);
+
+    if (!(cpu->model->features_edx &
+          simd_feature(info->opcode & 0xff, info->pfx, false, i->modrm))) {
+        interp_log_unimp(cpu, i, "instruction of a feature this CPU model lacks");
+        cpu_raise_exception(cpu, EXC_UD, 0);
+    }
+    simd_check(cpu, K_SSE);
+}
+
+/* ADDSD, MULSD, SUBSD, DIVSD xmm, xmm/m64: the low lane, the high one kept. */
+static ALWAYS_INLINE void simd_sd_arith(X86CPU *cpu, const DecodedInsn *i, unsigned op)
+{
+    uint8_t b[16];
+    uint8_t *d;
+    SFStatus s;
+    uint64_t r;
+
+    simd_enter(cpu, i);
+    s = sse_sf(cpu);
+    opnd_load(cpu, i, 1, b, 8, false);
+    d = xmm(cpu, i->op[0].reg);
+    r = fp_lane_op(&s, op, lane_get(d, 8, 0), lane_get(b, 8, 0), 8);
+    sse_finish(cpu, &s);
+    lane_set(d, 8, 0, r);
+}
+
+static void h_simd_addsd(X86CPU *cpu, const DecodedInsn *i) { simd_sd_arith(cpu, i, 0x58); }
+static void h_simd_mulsd(X86CPU *cpu, const DecodedInsn *i) { simd_sd_arith(cpu, i, 0x59); }
+static void h_simd_subsd(X86CPU *cpu, const DecodedInsn *i) { simd_sd_arith(cpu, i, 0x5c); }
+static void h_simd_divsd(X86CPU *cpu, const DecodedInsn *i) { simd_sd_arith(cpu, i, 0x5e); }
+
+/* MOVAPS, MOVAPD xmm, xmm */
+static void h_simd_movap_rr(X86CPU *cpu, const DecodedInsn *i)
+{
+    uint8_t r[16];
+
+    simd_enter(cpu, i);
+    memcpy(r, xmm(cpu, i->op[1].reg), 16);
+    memcpy(xmm(cpu, i->op[0].reg), r, 16);
+}
+
+InsnHandler simd_specialize(const DecodedInsn *d)
+{
+    const InsnInfo *info = insn_info(d);
+    unsigned op = info->opcode & 0xff;
+    bool xmm_dst = d->op[0].type == OT_XMM;
+
+    if (info->pfx == P_F2 && xmm_dst && (d->op[1].type == OT_XMM || d->op[1].type == OT_MEM)) {
+        switch (op) {
+        case 0x58:
+            return h_simd_addsd;
+        case 0x59:
+            return h_simd_mulsd;
+        case 0x5c:
+            return h_simd_subsd;
+        case 0x5e:
+            return h_simd_divsd;
+        default:
+            break;
+        }
+    }
+    if (op == 0x28 && (info->pfx == P_NP || info->pfx == P_66) && xmm_dst &&
+        d->op[1].type == OT_XMM) {
+        return h_simd_movap_rr;
+    }
+    return d->handler;
+}
+
 void h_simd(X86CPU *cpu, const DecodedInsn *i)
 {
     const InsnInfo *info = insn_info(i);

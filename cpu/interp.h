@@ -140,8 +140,10 @@ static inline bool cc_zf(const X86CPU *cpu)
  * 32-bit operand forms, else d->handler (cpu/interp-fast.c; called by the block builder).
  */
 InsnHandler interp_specialize(const DecodedInsn *d);
-/* The same for the x87 rows of h_fpu (cpu/interp-fpu.c). */
+/* The same for the x87 rows of h_fpu (cpu/interp-fpu.c) and for a few SSE2 forms of
+ * h_simd (cpu/interp-sse.c). */
 InsnHandler fpu_specialize(const DecodedInsn *d);
+InsnHandler simd_specialize(const DecodedInsn *d);
 
 /* ---- register access ---- */
 static inline uint32_t reg_read(const X86CPU *cpu, unsigned r, unsigned size)

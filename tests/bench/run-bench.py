@@ -33,13 +33,17 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 
-# Workloads: name -> (asm file in tests/bench/, default REPS, goals). Goals are reported,
-# never enforced: "mips" (x86pc MIPS), "vs_bochs" / "vs_qemu" (x86pc speed / peer speed).
+# Workloads: name -> (asm file in tests/bench/, default REPS, goals[, x86pc options]).
+# Goals are reported, never enforced: "mips" (x86pc MIPS), "vs_bochs" / "vs_qemu" (x86pc
+# speed / peer speed).
 #   int-loop    issue "CPU core": >= 150 MIPS and >= 2x Bochs on integer code
 #   x87-mandel  issue "x87 FPU": at most 0.3x QEMU TCG's time, i.e. >= 3.33x its speed
+#   sse-mandel  the same Mandelbrot in scalar SSE2 (no goal of its own; needs -cpu x86pc,
+#               the peers' default CPUs have SSE2)
 WORKLOADS = {
     "int-loop": ("int-loop.asm", 500, {"mips": 150, "vs_bochs": 2.0}),
     "x87-mandel": ("x87-mandel.asm", 4, {"vs_qemu": 1 / 0.3}),
+    "sse-mandel": ("sse-mandel.asm", 4, {}, ["-cpu", "x86pc"]),
 }
 
 RESULT_RE = re.compile(rb"(\S+): insns=(\d+) checksum=([0-9A-F]{8}) tsc=(\d+)")
@@ -166,7 +170,7 @@ def find_peers(names, timeout):
     return peers
 
 
-def profile(x86pc, image, workdir, top):
+def profile(x86pc, image, workdir, top, opts=()):
     """callgrind on a short run: the top functions by host instructions executed in the
     function itself (self cost, inlined copies added up)."""
     if not shutil.which("valgrind") or not shutil.which("callgrind_annotate"):
@@ -174,7 +178,7 @@ def profile(x86pc, image, workdir, top):
         return []
     out = os.path.join(workdir, "callgrind.out")
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, x86pc, "-bios", image,
-           "-display", "none", "-serial", "stdio", "-no-reboot"]
+           "-display", "none", "-serial", "stdio", "-no-reboot"] + list(opts)
     subprocess.run(cmd, capture_output=True, timeout=1800)
     r = subprocess.run(["callgrind_annotate", "--auto=no", "--threshold=100", out],
                        capture_output=True)
@@ -226,7 +230,8 @@ def main():
     for wl in args.workloads.split(","):
         if wl not in WORKLOADS:
             die("unknown workload '%s' (have: %s)" % (wl, ", ".join(WORKLOADS)))
-        asm, default_reps, goals = WORKLOADS[wl]
+        asm, default_reps, goals = WORKLOADS[wl][:3]
+        x86_opts = list(WORKLOADS[wl][3]) if len(WORKLOADS[wl]) > 3 else []
         reps = args.reps or default_reps
         image = os.path.join(workdir, "%s.bin" % wl)
         null_image = os.path.join(workdir, "%s-null.bin" % wl)
@@ -234,7 +239,7 @@ def main():
         assemble(os.path.join(HERE, asm), null_image, 0)
 
         # Check the instruction count by construction against x86pc's exact icount.
-        res, err = x86.run(image, workdir, ["-icount", "shift=0"])
+        res, err = x86.run(image, workdir, x86_opts + ["-icount", "shift=0"])
         if err:
             print("FAIL %s x86pc -icount run: %s" % (wl, err))
             failed = True
@@ -252,7 +257,7 @@ def main():
         for run in range(args.runs):
             for e in emus:
                 for img, store in ((null_image, nulls), (image, walls)):
-                    r, err = e.run(img, workdir)
+                    r, err = e.run(img, workdir, x86_opts if e is x86 else ())
                     if err:
                         print("FAIL %s on %s: %s" % (wl, e.name, err))
                         failed = True
@@ -305,7 +310,7 @@ def main():
         if args.profile:
             short = os.path.join(workdir, "%s-profile.bin" % wl)
             assemble(os.path.join(HERE, asm), short, max(1, reps // 50))
-            rows = profile(x86.binary, short, workdir, 12)
+            rows = profile(x86.binary, short, workdir, 12, x86_opts)
             result["profile"] = [{"self_pct": p, "function": f} for p, f in rows]
             print("x86pc hot spots (callgrind, self cost, REPS=%d):" % max(1, reps // 50))
             for p, f in rows:

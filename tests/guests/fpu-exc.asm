@@ -117,6 +117,12 @@ test_main32:
                 TRY .r15
                 addps xmm0, xmm1
 .r15:           CHECK_EXC 7, 0, 15, "SSE with CR0.TS -> #NM"
+                TRY .r48                            ; (the specialised SSE2 handlers too)
+                addsd xmm0, xmm1
+.r48:           CHECK_EXC 7, 0, 48, "ADDSD with CR0.TS -> #NM"
+                TRY .r49
+                movaps xmm0, xmm1
+.r49:           CHECK_EXC 7, 0, 49, "MOVAPS reg with CR0.TS -> #NM"
                 TRY .r16
                 fxsave [FXAREA]
 .r16:           CHECK_EXC 7, 0, 16, "FXSAVE with CR0.TS -> #NM"
@@ -140,6 +146,12 @@ test_main32:
                 TRY .r20
                 addps xmm0, xmm1
 .r20:           CHECK_EXC 6, 0, 20, "SSE with CR0.EM -> #UD"
+                TRY .r50
+                mulsd xmm0, [SCRATCH]
+.r50:           CHECK_EXC 6, 0, 50, "MULSD with CR0.EM -> #UD"
+                TRY .r51
+                movapd xmm0, xmm1
+.r51:           CHECK_EXC 6, 0, 51, "MOVAPD reg with CR0.EM -> #UD"
                 TRY .r21
                 fwait
                 REACHED
@@ -155,6 +167,12 @@ test_main32:
                 TRY .r22
                 addps xmm0, xmm1
 .r22:           CHECK_EXC 6, 0, 22, "SSE with CR4.OSFXSR = 0 -> #UD"
+                TRY .r52
+                divsd xmm0, xmm1
+.r52:           CHECK_EXC 6, 0, 52, "DIVSD with CR4.OSFXSR = 0 -> #UD"
+                TRY .r53
+                movaps xmm0, xmm1
+.r53:           CHECK_EXC 6, 0, 53, "MOVAPS reg with CR4.OSFXSR = 0 -> #UD"
                 TRY .r23
                 ldmxcsr [mxcsr_default]
 .r23:           CHECK_EXC 6, 0, 23, "LDMXCSR with CR4.OSFXSR = 0 -> #UD"
