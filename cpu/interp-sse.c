@@ -310,7 +310,7 @@ static void unpack(uint8_t *r, const uint8_t *a, const uint8_t *b, unsigned n, u
 
 /* ---- SSE floating point ---- */
 
-static SFStatus sse_sf(const X86CPU *cpu)
+static ALWAYS_INLINE SFStatus sse_sf(const X86CPU *cpu)
 {
     SFStatus s = {0};
     uint32_t m = cpu->fpu.mxcsr;
@@ -577,19 +577,74 @@ static ALWAYS_INLINE void simd_enter(X86CPU *cpu, const DecodedInsn *i)
     simd_check(cpu, K_SSE);
 }
 
+/*
+ * ADDSD/SUBSD/MULSD in the common case, through the 80-bit fast paths (cpu/softfloat.h)
+ * with 53-bit rounding: both operands normal and a result whose binary64 exponent lies
+ * strictly inside the normal range (so that no overflow, underflow, denormal or DAZ/FTZ
+ * rule can apply, and rounding a normal value to 53 bits is binary64 rounding). The only
+ * flag then is PE, as from the general path. false: take the general path.
+ */
+static ALWAYS_INLINE FloatX80 f64_to_x80_normal(uint64_t v)
+{
+    FloatX80 x;
+
+    x.mant = (1ull << 63) | ((v & 0x000fffffffffffffull) << 11);
+    x.se = (uint16_t)(((v >> 48) & 0x8000) | (((v >> 52) & 0x7ff) - 1023 + F80_BIAS));
+    return x;
+}
+
+static ALWAYS_INLINE bool f64_is_normal_op(uint64_t v)
+{
+    uint32_t e = (uint32_t)(v >> 52) & 0x7ff;
+
+    return e - 1 < 0x7fe; /* 1 .. 0x7fe */
+}
+
+static ALWAYS_INLINE bool simd_sd_fast(unsigned round, unsigned op, uint64_t a, uint64_t b,
+                                       uint64_t *out, uint8_t *flags)
+{
+    FloatX80 x, y, r;
+    uint8_t f = 0;
+    bool c1, ok;
+    int32_t e;
+
+    if (!(f64_is_normal_op(a) && f64_is_normal_op(b))) {
+        return false;
+    }
+    x = f64_to_x80_normal(a);
+    y = f64_to_x80_normal(b);
+    ok = op == 0x59 ? f80_mul_fast(round, 53, x, y, &r, &f, &c1)
+                    : f80_add_fast(round, 53, x, y, op == 0x5c, &r, &f, &c1);
+    if (!ok) {
+        return false;
+    }
+    e = (int32_t)f80_exp(r) - F80_BIAS + 1023;
+    if (e < 2 || e > 0x7fd) { /* near or beyond the ends of the range: general path */
+        return false;
+    }
+    *out = ((uint64_t)f80_sign(r) << 63) | ((uint64_t)e << 52) |
+           ((r.mant >> 11) & 0x000fffffffffffffull);
+    *flags |= f;
+    return true;
+}
+
 /* ADDSD, MULSD, SUBSD, DIVSD xmm, xmm/m64: the low lane, the high one kept. */
 static ALWAYS_INLINE void simd_sd_arith(X86CPU *cpu, const DecodedInsn *i, unsigned op)
 {
     uint8_t b[16];
     uint8_t *d;
     SFStatus s;
-    uint64_t r;
+    uint64_t r, x, y;
 
     simd_enter(cpu, i);
     s = sse_sf(cpu);
     opnd_load(cpu, i, 1, b, 8, false);
     d = xmm(cpu, i->op[0].reg);
-    r = fp_lane_op(&s, op, lane_get(d, 8, 0), lane_get(b, 8, 0), 8);
+    x = lane_get(d, 8, 0);
+    y = lane_get(b, 8, 0);
+    if (op == 0x5e || !simd_sd_fast(s.round, op, x, y, &r, &s.flags)) {
+        r = fp_lane_op(&s, op, x, y, 8);
+    }
     sse_finish(cpu, &s);
     lane_set(d, 8, 0, r);
 }
