@@ -584,22 +584,6 @@ static ALWAYS_INLINE void simd_enter(X86CPU *cpu, const DecodedInsn *i)
  * rule can apply, and rounding a normal value to 53 bits is binary64 rounding). The only
  * flag then is PE, as from the general path. false: take the general path.
  */
-static ALWAYS_INLINE FloatX80 f64_to_x80_normal(uint64_t v)
-{
-    FloatX80 x;
-
-    x.mant = (1ull << 63) | ((v & 0x000fffffffffffffull) << 11);
-    x.se = (uint16_t)(((v >> 48) & 0x8000) | (((v >> 52) & 0x7ff) - 1023 + F80_BIAS));
-    return x;
-}
-
-static ALWAYS_INLINE bool f64_is_normal_op(uint64_t v)
-{
-    uint32_t e = (uint32_t)(v >> 52) & 0x7ff;
-
-    return e - 1 < 0x7fe; /* 1 .. 0x7fe */
-}
-
 static ALWAYS_INLINE bool simd_sd_fast(unsigned round, unsigned op, uint64_t a, uint64_t b,
                                        uint64_t *out, uint8_t *flags)
 {
@@ -608,11 +592,9 @@ static ALWAYS_INLINE bool simd_sd_fast(unsigned round, unsigned op, uint64_t a, 
     bool c1, ok;
     int32_t e;
 
-    if (!(f64_is_normal_op(a) && f64_is_normal_op(b))) {
+    if (!(f80_from_f64_fast(a, &x) && f80_from_f64_fast(b, &y))) {
         return false;
     }
-    x = f64_to_x80_normal(a);
-    y = f64_to_x80_normal(b);
     ok = op == 0x59 ? f80_mul_fast(round, 53, x, y, &r, &f, &c1)
                     : f80_add_fast(round, 53, x, y, op == 0x5c, &r, &f, &c1);
     if (!ok) {
