@@ -162,10 +162,10 @@ bool pmc_rdmsr(X86CPU *cpu, uint32_t msr, uint64_t *val); /* false: not a counte
 bool pmc_wrmsr(X86CPU *cpu, uint32_t msr, uint64_t val);  /* false: not one, or #GP */
 /* Bring the counters up to date (and signal an overflow with INT set). */
 void pmc_sync(X86CPU *cpu);
-/* Around a CPL change while the counters are enabled (cpu_update_hflags): begin syncs
- * and returns what counted before, for end. */
-unsigned pmc_cpl_change_begin(X86CPU *cpu);
-void pmc_cpl_change_end(X86CPU *cpu, unsigned before);
+/* Around a change of which counters count (CPL change in cpu_update_hflags, MSR
+ * writes): begin syncs and returns what counted before, for end. */
+unsigned pmc_change_begin(X86CPU *cpu);
+void pmc_change_end(X86CPU *cpu, unsigned before);
 void pmc_reset(X86CPU *cpu);
 uint64_t cpu_rdtsc(X86CPU *cpu);
 void cpu_sysenter(X86CPU *cpu);

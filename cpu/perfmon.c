@@ -104,8 +104,9 @@ void pmc_sync(X86CPU *cpu)
     }
 }
 
-/* Before something that may change which counters count: sync, and remember the set. */
-static unsigned pmc_change_begin(X86CPU *cpu)
+/* Before something that may change which counters count (an MSR write, a CPL change):
+ * sync, and return the set that counted. */
+unsigned pmc_change_begin(X86CPU *cpu)
 {
     pmc_sync(cpu);
     return pmc_counting(cpu);
@@ -113,7 +114,7 @@ static unsigned pmc_change_begin(X86CPU *cpu)
 
 /* After it: a counter with INT that started counting may overflow before the slice the
  * machine planned ends; leave cpu_exec so that it plans again. */
-static void pmc_change_end(X86CPU *cpu, unsigned before)
+void pmc_change_end(X86CPU *cpu, unsigned before)
 {
     unsigned now = pmc_counting(cpu);
     unsigned started = now & ~before;
@@ -124,16 +125,6 @@ static void pmc_change_end(X86CPU *cpu, unsigned before)
             return;
         }
     }
-}
-
-unsigned pmc_cpl_change_begin(X86CPU *cpu)
-{
-    return pmc_change_begin(cpu);
-}
-
-void pmc_cpl_change_end(X86CPU *cpu, unsigned before)
-{
-    pmc_change_end(cpu, before);
 }
 
 /* Counters that count now, have INT and count event ev. */

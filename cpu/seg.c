@@ -86,7 +86,7 @@ void cpu_update_hflags(X86CPU *cpu)
 
     if (pmc_on) {
         /* what ran so far ran at the old CPL (USR/OS counting) */
-        pmc_before = pmc_cpl_change_begin(cpu);
+        pmc_before = pmc_change_begin(cpu);
     }
 
     if (cpu->cr[0] & CR0_PE) {
@@ -112,7 +112,7 @@ void cpu_update_hflags(X86CPU *cpu)
     cpu->hflags = h;
     cpu_update_acchk(cpu);
     if (pmc_on) {
-        pmc_cpl_change_end(cpu, pmc_before);
+        pmc_change_end(cpu, pmc_before);
     }
 }
 
