@@ -14,21 +14,7 @@ R3_VAL          equ TEST_RAM + 0x100
 DATA            equ TEST_RAM + 0x1000       ; 16-byte aligned scratch data
 NO_EXC          equ 0x7F
 
-; R3_TRY slot : in ring 3, arm recovery at the slot's resume label (.sN).
-%macro R3_SAVE 1
-                mov eax, [exc_vec]
-                mov [R3_VEC + 4 * %1], eax
-                mov eax, [exc_err]
-                mov [R3_ERR + 4 * %1], eax
-%endmacro
-
-%macro R3_CHECK 4                           ; slot, vector, error code, check
-                CHECK_EQ [R3_VEC + 4 * %1], %2, %4, "vector"
-  %if (%3) != -1
-                CHECK_EQ [R3_ERR + 4 * %1], %3, %4, "error code"
-  %endif
-%endmacro
-
+; NO_FAULT: after an instruction that must not fault, record "no exception" (NO_EXC).
 %macro NO_FAULT 0
                 mov dword [exc_vec], NO_EXC
                 mov dword [exc_err], NO_EXC

@@ -40,7 +40,7 @@ PVA_NP          equ 0x202000
 PVA_XD_RSVD     equ 0x203000
 XD_CODE         equ 0x34000                 ; physical page of PVA_XD
 
-%macro R3_SAVE 1
+%macro PF_SAVE 1
                 mov eax, [exc_vec]
                 mov [R3_VEC + 4 * %1], eax
                 mov eax, [exc_err]
@@ -49,7 +49,7 @@ XD_CODE         equ 0x34000                 ; physical page of PVA_XD
                 mov [R3_CR2 + 4 * %1], eax
 %endmacro
 
-%macro R3_CHECK 4                           ; slot, error code, cr2, check
+%macro PF_CHECK 4                           ; slot, error code, cr2, check
                 CHECK_EQ [R3_VEC + 4 * %1], 14, %4, "ring-3 #PF vector"
                 CHECK_EQ [R3_ERR + 4 * %1], %2, %4, "ring-3 #PF error code"
                 CHECK_EQ [R3_CR2 + 4 * %1], %3, %4, "ring-3 #PF CR2"
@@ -118,22 +118,22 @@ test_main32:
                 GO_RING3 ring3
 ring3:          TRY .s0
                 mov eax, [VA_SUP + 4]
-.s0:            R3_SAVE 0
+.s0:            PF_SAVE 0
                 TRY .s1
                 mov dword [VA_SUP + 8], 0
-.s1:            R3_SAVE 1
+.s1:            PF_SAVE 1
                 TRY .s2
                 mov dword [VA_URO + 12], 0
-.s2:            R3_SAVE 2
+.s2:            PF_SAVE 2
                 TRY .s3
                 mov eax, [VA_NP + 16]
-.s3:            R3_SAVE 3
+.s3:            PF_SAVE 3
                 TRY .s4
                 mov eax, [VA_PDESUP + 20]
-.s4:            R3_SAVE 4
+.s4:            PF_SAVE 4
                 TRY .s5
                 mov dword [VA_PDERO + 24], 0
-.s5:            R3_SAVE 5
+.s5:            PF_SAVE 5
                 ; slot 6: user read of a user read-only page works.
                 TRY .s6
                 mov eax, [VA_URO]
@@ -143,12 +143,12 @@ ring3:          TRY .s0
                 mov [R3_VEC + 4 * 6], eax
                 GO_RING0 back0
 back0:
-                R3_CHECK 0, E_P | E_U, VA_SUP + 4, 10
-                R3_CHECK 1, E_P | E_W | E_U, VA_SUP + 8, 11
-                R3_CHECK 2, E_P | E_W | E_U, VA_URO + 12, 12
-                R3_CHECK 3, E_U, VA_NP + 16, 13
-                R3_CHECK 4, E_P | E_U, VA_PDESUP + 20, 14
-                R3_CHECK 5, E_P | E_W | E_U, VA_PDERO + 24, 15
+                PF_CHECK 0, E_P | E_U, VA_SUP + 4, 10
+                PF_CHECK 1, E_P | E_W | E_U, VA_SUP + 8, 11
+                PF_CHECK 2, E_P | E_W | E_U, VA_URO + 12, 12
+                PF_CHECK 3, E_U, VA_NP + 16, 13
+                PF_CHECK 4, E_P | E_U, VA_PDESUP + 20, 14
+                PF_CHECK 5, E_P | E_W | E_U, VA_PDERO + 24, 15
                 CHECK_EQ [R3_VEC + 4 * 6], 0x71, 16, "user reads of user read-only pages"
 
                 ; ---- PAE ----

@@ -18,19 +18,6 @@ SEL_CNP         equ 0x78                    ; code, not present
 R3_VEC          equ TEST_RAM + 0x00         ; results copied by the ring-3 part
 R3_ERR          equ TEST_RAM + 0x40
 
-; R3_TRY n : in ring 3, after the faulting instruction's resume label: saves exc_vec/err.
-%macro R3_SAVE 1
-                mov eax, [exc_vec]
-                mov [R3_VEC + 4 * %1], eax
-                mov eax, [exc_err]
-                mov [R3_ERR + 4 * %1], eax
-%endmacro
-
-%macro R3_CHECK 4                           ; slot, vector, error code, check
-                CHECK_EQ [R3_VEC + 4 * %1], %2, %4, "ring-3 fault vector"
-                CHECK_EQ [R3_ERR + 4 * %1], %3, %4, "ring-3 fault error code"
-%endmacro
-
 test_main32:
                 SET_DESC SEL_RW, 0, 0xFFFFF, 0xC092
                 SET_DESC SEL_XO, 0, 0xFFFFF, 0xC098
