@@ -69,7 +69,6 @@ ISORT_FIXED     equ 7 + 255 * (2 + 3 + 4) + 3 + 256 * 4 + 2 ; + 7 per shift
 STR_N           equ 18 + 256 * 3 + 2
 ALU_N           equ 5 + 2000 * 15 + 2
 ROUND_N         equ 11 + FILL_N + CRC_N + SIEVE_FIXED + ISORT_FIXED + STR_N + FIB_N + ALU_N
-PROLOGUE_N      equ 4
 
 test_main32:
                 mov dword [seed], 0x12345678
@@ -80,13 +79,9 @@ test_main32:
                 mov [marks_total], eax
                 mov [shifts_total], eax
 
-                ; ---- timed and counted part ----
-                rdtsc                                   ; 1
-                mov [tsc0], eax                         ; 1
-                mov [tsc0 + 4], edx                     ; 1
-                mov dword [rep_left], REPS              ; 1
-%if REPS > 0                                            ; (REPS=0: start-up cost only)
-.round:         call fill                               ; 1
+                ; ---- timed and counted part (bench.inc) ----
+                BENCH_BEGIN
+                call fill                               ; 1
                 call crc                                ; 1
                 call sieve                              ; 1
                 call isort                              ; 1
@@ -95,13 +90,8 @@ test_main32:
                 call fib                                ; 1
                 xor [checksum], eax                     ; 1
                 call alu                                ; 1
-                dec dword [rep_left]                    ; 1
-                jnz .round                              ; 1
-%endif
-                rdtsc                                   ; (not counted)
+                BENCH_END
                 ; ---- end of the counted part ----
-                mov [tsc1], eax
-                mov [tsc1 + 4], edx
 
                 ; N = PROLOGUE_N + REPS * ROUND_N + 5 * (primes + marks) + 7 * shifts
                 mov eax, [primes_total]

@@ -33,7 +33,6 @@ tsc1            equ VARS + 0x18
 WIDTH           equ 320
 HEIGHT          equ 200
 MAX_IT          equ 256
-PROLOGUE_N      equ 4
 FRAME_N         equ 5 + HEIGHT * 10 + WIDTH * HEIGHT * 32
 
 test_main32:
@@ -46,20 +45,11 @@ test_main32:
                 xor esi, esi                            ; iterations
                 xor edi, edi                            ; points that reached MAX_IT
 
-                ; ---- timed and counted part ----
-                rdtsc                                   ; 1
-                mov [tsc0], eax                         ; 1
-                mov [tsc0 + 4], edx                     ; 1
-                mov dword [rep_left], REPS              ; 1
-%if REPS > 0                                            ; (REPS=0: start-up cost only)
-.round:         call frame                              ; 1
-                dec dword [rep_left]                    ; 1
-                jnz .round                              ; 1
-%endif
-                rdtsc                                   ; (not counted)
+                ; ---- timed and counted part (bench.inc) ----
+                BENCH_BEGIN
+                call frame                              ; 1
+                BENCH_END
                 ; ---- end of the counted part ----
-                mov [tsc1], eax
-                mov [tsc1 + 4], edx
 
                 mov eax, esi
                 imul eax, eax, 19
