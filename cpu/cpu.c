@@ -155,11 +155,7 @@ void cpu_reset(X86CPU *cpu)
 {
     cpu->cr[0] = 0;
     cpu_reset_common(cpu);
-    /* x87/SSE power-up values (FINIT would give FCW 037F). */
-    memset(&cpu->fpu, 0, sizeof(cpu->fpu));
-    cpu->fpu.fcw = 0x0040;
-    cpu->fpu.ftw = 0x5555;
-    cpu->fpu.mxcsr = 0x1f80;
+    fpu_power_on(cpu);
     /* MSRs: MTRRs disabled, PAT power-up value, TSC restarts at 0. */
     cpu->mtrr_cap = 0x508;
     cpu->mtrr_deftype = 0;

@@ -294,6 +294,9 @@ typedef struct X86CPU {
         uint16_t fcs, fds;
         uint32_t mxcsr;
         uint8_t xmm[8][16]; /* little-endian byte image of each XMM register */
+        /* The registers, FSW and tags are live in the host's x87 unit (x86-64 hosts, see
+         * cpu/fpu.h "Host x87"): fpu_sync() brings them back. Never set outside cpu_exec(). */
+        bool host_live;
     } fpu;
 
     /* ---- derived / control state ---- */
@@ -338,6 +341,11 @@ typedef struct X86CPU {
 
 /* cpu/cpu.c */
 const CPUModel *cpu_model_find(const char *name); /* NULL if unknown */
+/* Run the common x87 instructions on the host's x87 unit where the build has that path
+ * (x86-64 hosts, cpu/fpu.h); default true. Set before the first cpu_exec(). */
+extern bool fpu_host_x87;
+/* x87/SSE power-up state (cpu/fpu.c). */
+void fpu_power_on(X86CPU *cpu);
 void cpu_model_list(FILE *out);
 X86CPU *cpu_new(const CPUModel *model, int cpu_index, const CPUBusOps *bus, void *bus_opaque);
 void cpu_free(X86CPU *cpu);

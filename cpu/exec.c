@@ -23,6 +23,7 @@
  * Exceptions: handlers (and the helpers they call) leave through cpu_raise_exception(),
  * a siglongjmp to the sigsetjmp in cpu_exec, which delivers the event and carries on.
  */
+#include "cpu/fpu.h"
 #include "cpu/block.h"
 #include "cpu/interp.h"
 
@@ -443,7 +444,7 @@ out:
     return r;
 }
 
-CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
+static CPUExitReason exec_loop(X86CPU *cpu, int64_t max_insns)
 {
     BlockCache *bc = block_cache_get(cpu);
     bool deliver_now;
@@ -493,4 +494,12 @@ CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
             return (CPUExitReason)r;
         }
     }
+}
+
+CPUExitReason cpu_exec(X86CPU *cpu, int64_t max_insns)
+{
+    CPUExitReason r = exec_loop(cpu, max_insns);
+
+    fpu_sync(cpu); /* the x87 state back from the host unit (cpu/fpu.h) */
+    return r;
 }

@@ -4,6 +4,8 @@
  */
 #include "cpu/fpu.h"
 
+#include <string.h>
+
 void fpu_deliver_pending(X86CPU *cpu)
 {
     if (cpu->cr[0] & CR0_NE) {
@@ -81,6 +83,18 @@ void fpu_set_full_tags(X86CPU *cpu, uint16_t ftw)
         }
     }
     cpu->fpu.ftw = t;
+}
+
+bool fpu_host_x87 = true;
+
+void fpu_power_on(X86CPU *cpu)
+{
+    fpu_sync(cpu); /* empties the host's x87 unit if it held this CPU's registers */
+    memset(&cpu->fpu, 0, sizeof(cpu->fpu));
+    /* power-up values (FINIT would give FCW 037F) */
+    cpu->fpu.fcw = 0x0040;
+    cpu->fpu.ftw = 0x5555;
+    cpu->fpu.mxcsr = 0x1f80;
 }
 
 void fpu_init_state(X86CPU *cpu)
@@ -226,6 +240,7 @@ void fpu_fxsave(X86CPU *cpu, int seg, uint32_t off)
 {
     bool sse = (cpu->cr[4] & CR4_OSFXSR) != 0;
 
+    fpu_sync(cpu);
     if (off & 15) {
         cpu_raise_exception(cpu, EXC_GP, 0);
     }
@@ -272,6 +287,7 @@ void fpu_fxrstor(X86CPU *cpu, int seg, uint32_t off)
     uint32_t fip, fdp;
     unsigned top;
 
+    fpu_sync(cpu);
     if (off & 15) {
         cpu_raise_exception(cpu, EXC_GP, 0);
     }

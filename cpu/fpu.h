@@ -18,6 +18,7 @@
 #ifndef X86PC_CPU_FPU_H
 #define X86PC_CPU_FPU_H
 
+#include "config.h"
 #include "cpu/interp.h"
 #include "cpu/softfloat.h"
 
@@ -127,6 +128,62 @@ static inline SFStatus fpu_sf(const X86CPU *cpu)
     s.x87 = true;
     s.adjust = true;
     return s;
+}
+
+/*
+ * Host x87. On x86-64 hosts (jit/x86_64/hostx87.c) the common x87 instructions run on the
+ * host's own x87 unit: the host executes the guest's instruction itself, with the guest's
+ * registers, FSW and tags loaded into it (FRSTOR) at the first such instruction and kept
+ * there while the guest runs (cpu->fpu.host_live). This is exact because the host is an
+ * x87 (same formats, rounding, NaN rules, flags); it is used only while every exception
+ * is masked in FCW and PC is not the reserved 01, so nothing is ever delivered by the
+ * host. FCW, FOP, FIP/FCS and FDP/FDS stay in cpu->fpu (the interpreter keeps them up to
+ * date). Everything else (transcendentals, environment and state images, MMX, unmasked
+ * exceptions, stores the TLB does not map directly) runs in the portable code after
+ * fpu_sync(), which saves the host unit back (FNSAVE) into cpu->fpu; cpu_exec() does it
+ * before returning, so nothing outside the CPU loop ever sees host_live set.
+ * fpu_host_x87 (cpu/cpu.h) turns the path off (-accel interp,x87=soft): the portable code
+ * then runs everything, as it always does on other hosts.
+ */
+#ifdef CONFIG_HOST_X87
+void hostx87_leave(X86CPU *cpu);
+/* A host handler for the decoded x87 instruction d, or NULL. */
+InsnHandler hostx87_handler(const DecodedInsn *d);
+#endif
+
+static inline void fpu_sync(X86CPU *cpu)
+{
+#ifdef CONFIG_HOST_X87
+    if (unlikely(cpu->fpu.host_live)) {
+        hostx87_leave(cpu);
+    }
+#else
+    (void)cpu;
+#endif
+}
+
+/* The portable handler of an x87 instruction (what runs when the host path cannot), after
+ * fpu_sync(). */
+void fpu_soft(X86CPU *cpu, const DecodedInsn *i);
+
+/* #NM for any x87 instruction when CR0.EM or CR0.TS is set. */
+static inline void fpu_nm_check(X86CPU *cpu)
+{
+    if (unlikely(cpu->cr[0] & (CR0_EM | CR0_TS))) {
+        cpu_raise_exception(cpu, EXC_NM, 0);
+    }
+}
+
+/* FOP, FIP/FCS and (memory forms) FDP/FDS of the last non-control instruction. */
+static inline void fpu_note(X86CPU *cpu, const DecodedInsn *i, bool mem, uint32_t ea)
+{
+    cpu->fpu.fop = (uint16_t)(((i->opc & 7u) << 8) | i->modrm);
+    cpu->fpu.fip = cpu->insn_start_eip;
+    cpu->fpu.fcs = cpu->seg[R_CS].selector;
+    if (mem) {
+        cpu->fpu.fdp = ea;
+        cpu->fpu.fds = cpu->seg[i->seg].selector;
+    }
 }
 
 /* Deliver a pending unmasked x87 exception (FSW.ES) before a waiting instruction. */

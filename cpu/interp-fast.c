@@ -698,7 +698,7 @@ InsnHandler interp_specialize(const DecodedInsn *d)
     InsnHandler h = d->handler;
     const InsnOperand *o0 = &d->op[0], *o1 = &d->op[1];
 
-    if (h == h_fpu) {
+    if (h == h_fpu || h == h_fnstsw || h == h_fldcw || h == h_fnclex || h == h_fninit) {
         return fpu_specialize(d); /* x87 forms: cpu/interp-fpu.c */
     }
     if (h == h_simd) {

@@ -14,26 +14,6 @@
 
 #define FPU_INDEFINITE F80_DEFAULT_NAN
 
-/* #NM for any x87 instruction when CR0.EM or CR0.TS is set. */
-static inline void fpu_nm_check(X86CPU *cpu)
-{
-    if (unlikely(cpu->cr[0] & (CR0_EM | CR0_TS))) {
-        cpu_raise_exception(cpu, EXC_NM, 0);
-    }
-}
-
-/* FOP, FIP/FCS and (memory forms) FDP/FDS of the last non-control instruction. */
-static inline void fpu_note(X86CPU *cpu, const DecodedInsn *i, bool mem, uint32_t ea)
-{
-    cpu->fpu.fop = (uint16_t)(((i->opc & 7u) << 8) | i->modrm);
-    cpu->fpu.fip = cpu->insn_start_eip;
-    cpu->fpu.fcs = cpu->seg[R_CS].selector;
-    if (mem) {
-        cpu->fpu.fdp = ea;
-        cpu->fpu.fds = cpu->seg[i->seg].selector;
-    }
-}
-
 /* May the result of an operation with these flags be delivered? */
 static inline bool fpu_result_ok(const X86CPU *cpu, const SFStatus *s, bool mem_dest)
 {
@@ -1156,6 +1136,7 @@ void h_fpu(X86CPU *cpu, const DecodedInsn *i)
     bool mem = (i->modrm >> 6) != 3;
 
     fpu_nm_check(cpu);
+    fpu_sync(cpu);
     /* FNSTENV and FNSAVE do not wait; everything else here does */
     if (!(mem && (i->opc == 0xd9 || i->opc == 0xdd) && reg == 6)) {
         fpu_check_pending(cpu);
@@ -1195,6 +1176,7 @@ void h_fninit(X86CPU *cpu, const DecodedInsn *i)
 {
     (void)i;
     fpu_nm_check(cpu);
+    fpu_sync(cpu);
     fpu_init_state(cpu);
 }
 
@@ -1203,12 +1185,14 @@ void h_fnclex(X86CPU *cpu, const DecodedInsn *i)
 {
     (void)i;
     fpu_nm_check(cpu);
+    fpu_sync(cpu);
     cpu->fpu.fsw &= 0x7f00;
 }
 
 void h_fnstsw(X86CPU *cpu, const DecodedInsn *i)
 {
     fpu_nm_check(cpu);
+    fpu_sync(cpu);
     if (i->op[0].type == OT_REG) {
         reg_write(cpu, R_EAX, 2, cpu->fpu.fsw);
     } else {
@@ -1229,6 +1213,7 @@ void h_fldcw(X86CPU *cpu, const DecodedInsn *i)
     uint16_t v;
 
     fpu_nm_check(cpu);
+    fpu_sync(cpu);
     fpu_check_pending(cpu);
     v = cpu_ld16(cpu, i->seg, insn_ea(cpu, i));
     cpu->fpu.fcw = (uint16_t)((v & 0x1f7f) | 0x40);
@@ -1253,6 +1238,7 @@ void h_fldcw(X86CPU *cpu, const DecodedInsn *i)
 static inline void fpu_enter(X86CPU *cpu, const DecodedInsn *i, bool mem, uint32_t ea)
 {
     fpu_nm_check(cpu);
+    fpu_sync(cpu);
     fpu_check_pending(cpu);
     fpu_note(cpu, i, mem, ea);
 }
@@ -1660,42 +1646,88 @@ static void h_fpu_arith_mreal(X86CPU *cpu, const DecodedInsn *i)
                       !(f80_is_nan(fpu_get(cpu, 0)) || f80_is_unsupported(fpu_get(cpu, 0))));
 }
 
-InsnHandler fpu_specialize(const DecodedInsn *d)
+/* The portable handler of d; base: the opcode table's handler (h_fpu for the rows that
+ * have specialised forms). */
+static InsnHandler fpu_specialize_soft(const DecodedInsn *d, InsnHandler base)
 {
     unsigned reg = (d->modrm >> 3) & 7;
     unsigned op = reg >= 4 ? reg ^ 1 : reg; /* DC/DE register forms: as in D8 */
 
+    if (base != h_fpu) {
+        return base;
+    }
     if ((d->modrm >> 6) == 3) {
         switch (d->opc) {
         case 0xd8:
             return reg == 2 || reg == 3 ? h_fpu_fcom_sti : fpu_arith_handlers[0][reg];
         case 0xd9:
-            return reg == 0 ? h_fpu_fld_sti : reg == 1 ? h_fpu_fxch : d->handler;
+            return reg == 0 ? h_fpu_fld_sti : reg == 1 ? h_fpu_fxch : base;
         case 0xdb:
-            return reg == 5 || reg == 6 ? h_fpu_fcomi : d->handler;
+            return reg == 5 || reg == 6 ? h_fpu_fcomi : base;
         case 0xdc:
-            return reg == 2 || reg == 3 ? d->handler : fpu_arith_handlers[1][op];
+            return reg == 2 || reg == 3 ? base : fpu_arith_handlers[1][op];
         case 0xdd:
-            return reg == 2 || reg == 3 ? h_fpu_fst_sti : d->handler;
+            return reg == 2 || reg == 3 ? h_fpu_fst_sti : base;
         case 0xde:
-            return reg == 2 || reg == 3 ? d->handler : fpu_arith_handlers[2][op];
+            return reg == 2 || reg == 3 ? base : fpu_arith_handlers[2][op];
         case 0xdf:
-            return reg == 5 || reg == 6 ? h_fpu_fcomi : d->handler;
+            return reg == 5 || reg == 6 ? h_fpu_fcomi : base;
         default:
-            return d->handler;
+            return base;
         }
     }
     switch (d->opc) {
     case 0xd8:
     case 0xdc:
-        return reg == 2 || reg == 3 ? d->handler : h_fpu_arith_mreal;
+        return reg == 2 || reg == 3 ? base : h_fpu_arith_mreal;
     case 0xd9:
-        return reg == 0 ? h_fpu_fld_m32 : reg == 2 || reg == 3 ? h_fpu_fst_m32 : d->handler;
+        return reg == 0 ? h_fpu_fld_m32 : reg == 2 || reg == 3 ? h_fpu_fst_m32 : base;
     case 0xdb:
-        return reg == 0 ? h_fpu_fild_m32 : d->handler;
+        return reg == 0 ? h_fpu_fild_m32 : base;
     case 0xdd:
-        return reg == 0 ? h_fpu_fld_m64 : reg == 2 || reg == 3 ? h_fpu_fst_m64 : d->handler;
+        return reg == 0 ? h_fpu_fld_m64 : reg == 2 || reg == 3 ? h_fpu_fst_m64 : base;
     default:
-        return d->handler;
+        return base;
     }
+}
+
+/* The opcode table's handler of an x87 instruction (see cpu/insn.def). */
+static InsnHandler fpu_table_handler(const DecodedInsn *d)
+{
+    bool mem = (d->modrm >> 6) != 3;
+    unsigned reg = (d->modrm >> 3) & 7;
+
+    if ((d->opc == 0xdf && d->modrm == 0xe0) || (d->opc == 0xdd && mem && reg == 7)) {
+        return h_fnstsw;
+    }
+    if (d->opc == 0xd9 && mem && reg == 5) {
+        return h_fldcw;
+    }
+    if (d->opc == 0xdb && d->modrm == 0xe2) {
+        return h_fnclex;
+    }
+    if (d->opc == 0xdb && d->modrm == 0xe3) {
+        return h_fninit;
+    }
+    return h_fpu;
+}
+
+void fpu_soft(X86CPU *cpu, const DecodedInsn *i)
+{
+    fpu_sync(cpu);
+    fpu_specialize_soft(i, fpu_table_handler(i))(cpu, i);
+}
+
+/* Called for h_fpu and the control instructions that have a host form (FNSTSW, FLDCW,
+ * FNCLEX, FNINIT). */
+InsnHandler fpu_specialize(const DecodedInsn *d)
+{
+#ifdef CONFIG_HOST_X87
+    InsnHandler h = hostx87_handler(d);
+
+    if (h) {
+        return h;
+    }
+#endif
+    return fpu_specialize_soft(d, d->handler);
 }

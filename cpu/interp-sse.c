@@ -39,6 +39,7 @@ static void simd_check(X86CPU *cpu, unsigned kinds)
         cpu_raise_exception(cpu, EXC_NM, 0);
     }
     if (kinds & K_MMX) {
+        fpu_sync(cpu); /* MMn are the x87 registers */
         fpu_check_pending(cpu);
     }
 }

@@ -243,6 +243,63 @@ static void parse_gdb(const char *opt, const char *arg)
     }
 }
 
+#ifdef CONFIG_HOST_X87
+#define HOST_X87_AVAILABLE 1
+#else
+#define HOST_X87_AVAILABLE 0
+#endif
+
+/* -accel TYPE[,x87=host|soft] (also accel=TYPE, as QEMU's -machine accel=) */
+static void parse_accel(const char *arg)
+{
+    KeyVal kv[4];
+    int n = kv_parse(arg, kv, ARRAY_SIZE(kv), "accel");
+    const char *name = NULL;
+
+    if (n < 0) {
+        fatal("-accel: cannot parse '%s'", arg);
+    }
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(kv[i].key, "accel")) {
+            name = kv[i].val;
+        } else if (!strcmp(kv[i].key, "x87")) {
+            if (!strcmp(kv[i].val, "soft")) {
+                fpu_host_x87 = false;
+            } else if (!strcmp(kv[i].val, "host")) {
+                if (!HOST_X87_AVAILABLE) {
+                    fatal("-accel: x87=host needs an x86-64 host build (this one runs the "
+                          "portable x87 only)");
+                }
+                fpu_host_x87 = true;
+            } else {
+                fatal("-accel: x87 takes host or soft, not '%s'", kv[i].val);
+            }
+        } else {
+            fatal("-accel: unknown property '%s' (x87)", kv[i].key);
+        }
+    }
+    if (!name) {
+        fatal("-accel: no accelerator given (interp, jit)");
+    }
+    if (!strcmp(name, "help")) {
+        printf("Accelerators:\ninterp  reference interpreter (all hosts)\n"
+               "jit     dynamic translator (%s)\n"
+               "Property:\nx87=host|soft  run the common x87 instructions on the host's x87 "
+               "unit (%s)\n               or in portable code\n",
+               jit_backend_name() ? jit_backend_name() : "no backend for this host",
+               HOST_X87_AVAILABLE ? "default on this host" : "not in this build");
+        exit(0);
+    } else if (!strcmp(name, "interp") || !strcmp(name, "tcg")) {
+        cfg.accel = ACCEL_INTERP;
+    } else if (!strcmp(name, "jit")) {
+        cfg.accel = ACCEL_JIT;
+    } else if (!strcmp(name, "kvm")) {
+        fatal("-accel: kvm is not available in x86pc (use interp or jit)");
+    } else {
+        fatal("-accel: unknown accelerator '%s' (interp, jit)", name);
+    }
+}
+
 /* -icount shift=N[,...] or -icount N */
 static void parse_icount(const char *arg)
 {
@@ -539,7 +596,7 @@ static const OptionDesc options[] = {
     {OPT_SNAPSHOT, "snapshot", NULL, "write disk changes to temporary files (not supported yet: no disks)"},
     {OPT_D, "d", "ITEMS", "enable logging of ITEMS ('-d help' lists them)"},
     {OPT_DFILE, "D", "FILE", "write the -d log to FILE instead of stderr"},
-    {OPT_ACCEL, "accel", "TYPE", "interp: the reference interpreter (jit: not supported yet)"},
+    {OPT_ACCEL, "accel", "TYPE[,x87=host|soft]", "interp: the interpreter (jit: not supported yet); x87=soft: no host x87 unit"},
     {OPT_ICOUNT, "icount", "shift=N", "deterministic clock: 2^N ns per instruction (0..10), idle time skipped"},
     {OPT_RTC, "rtc", "base=B", "RTC start: utc, localtime, YYYY-MM-DD[THH:MM:SS] (-icount: 2020-01-01)"},
     {OPT_NO_REBOOT, "no-reboot", NULL, "exit instead of rebooting (triple fault, reset)"},
@@ -693,27 +750,9 @@ static void parse_options(int argc, char **argv)
         case OPT_DFILE:
             log_file_arg = arg;
             break;
-        case OPT_ACCEL: {
-            const char *name = arg;
-            if (!strncmp(name, "accel=", 6)) {
-                name += 6;
-            }
-            if (!strcmp(name, "help")) {
-                printf("Accelerators:\ninterp  reference interpreter (all hosts)\n"
-                       "jit     dynamic translator (%s)\n",
-                       jit_backend_name() ? jit_backend_name() : "no backend for this host");
-                exit(0);
-            } else if (!strcmp(name, "interp") || !strcmp(name, "tcg")) {
-                cfg.accel = ACCEL_INTERP;
-            } else if (!strcmp(name, "jit")) {
-                cfg.accel = ACCEL_JIT;
-            } else if (!strcmp(name, "kvm")) {
-                fatal("-accel: kvm is not available in x86pc (use interp or jit)");
-            } else {
-                fatal("-accel: unknown accelerator '%s' (interp, jit)", name);
-            }
+        case OPT_ACCEL:
+            parse_accel(arg);
             break;
-        }
         case OPT_ICOUNT:
             parse_icount(arg);
             break;

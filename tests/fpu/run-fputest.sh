@@ -8,14 +8,16 @@
 # FPUTEST_EDGE_STRIDE (run every n-th edge-case pair, default 1: all), FPUTEST_TIMEOUT
 # (seconds for the guest run, default 1800), FPUTEST_CFLAGS (added to both builds: e.g.
 # FPUTEST_CFLAGS='-DFPUTEST_ONLY="fadd" -DSHOW_LINES=100000' prints every case of one test, to find where
-# the two halves differ).
+# the two halves differ), FPUTEST_ACCEL (-accel value for x86pc, e.g. interp,x87=soft: the
+# portable x87 where the default is the host's x87 unit, see cpu/fpu.h).
 SRC=${SRC:-.}
 CC32=${CC32:-i686-linux-gnu-gcc}
 OBJCOPY32=${OBJCOPY32:-i686-linux-gnu-objcopy}
 RANDOM_N=${FPUTEST_RANDOM:-100000}
 EDGE_STRIDE=${FPUTEST_EDGE_STRIDE:-1}
 LIMIT=${FPUTEST_TIMEOUT:-1800}
-OUT=tests/out/fpu
+# one output directory per -accel setting, so that the variants can run side by side
+OUT=tests/out/fpu$(printf %s "${FPUTEST_ACCEL:+-$FPUTEST_ACCEL}" | tr ",=" "__")
 
 if ! command -v "$CC32" >/dev/null 2>&1 || ! command -v "$OBJCOPY32" >/dev/null 2>&1; then
     echo "SKIP: $CC32/$OBJCOPY32 not found (Debian: apt-get install gcc-i686-linux-gnu)"
@@ -63,8 +65,9 @@ fi
     "$SRC/tests/fpu/fputest.c" -lgcc || { echo "FAIL: bare-metal build"; exit 1; }
 "$OBJCOPY32" -O binary "$OUT/fputest.elf" "$OUT/fputest.bin" || exit 1
 
-timeout -k 2 "$LIMIT" "$X86PC" -bios "$OUT/fputest.bin" -cpu x86pc -m 32 -display none \
-    -no-reboot -serial "file:$OUT/x86pc.out" </dev/null >"$OUT/x86pc.log" 2>&1
+timeout -k 2 "$LIMIT" "$X86PC" -accel "${FPUTEST_ACCEL:-interp}" -bios "$OUT/fputest.bin" \
+    -cpu x86pc -m 32 -display none -no-reboot -serial "file:$OUT/x86pc.out" \
+    </dev/null >"$OUT/x86pc.log" 2>&1
 st=$?
 if [ "$st" -ne 1 ]; then
     echo "FAIL: guest exit status $st (1 expected; 124 = timeout), see $OUT/x86pc.log"

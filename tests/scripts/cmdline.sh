@@ -208,6 +208,9 @@ bad "rtc date out of range" "out of range" -rtc base=1969-12-31
 bad "rtc host clock" "clock=host" -rtc clock=host
 bad "bad accel" "unknown accelerator" -accel hax
 bad "kvm" "kvm is not available" -accel kvm
+bad "bad accel property" "unknown property" -accel interp,fast=on
+bad "bad x87 value" "x87 takes host or soft" -accel interp,x87=fast
+bad "accel with only a property" "no accelerator given" -accel x87=soft
 bad "bad machine" "unknown machine" -machine q35
 bad "bad linuxboot" "linuxboot" -machine pc,linuxboot=maybe
 bad "stray argument" "unexpected argument" disk.img
@@ -273,6 +276,13 @@ good "-nic none" -nic none
 good "-monitor none" -monitor none
 good "-monitor mon:stdio is the monitor on stdio" -monitor mon:stdio
 good "-accel interp, -accel tcg" -accel interp -accel tcg
+good "-accel interp,x87=soft (the portable x87 on every host)" -accel interp,x87=soft
+good "-accel accel=tcg,x87=soft" -accel accel=tcg,x87=soft
+if $X -accel help | grep -q "default on this host"; then
+    good "-accel interp,x87=host" -accel interp,x87=host
+else
+    bad "x87=host without the host path" "needs an x86-64 host" -accel interp,x87=host
+fi
 good "-icount shift=3,sleep=off,align=off" -icount shift=3,sleep=off,align=off
 good "-icount 0" -icount 0
 good "-rtc base=localtime" -rtc base=localtime
