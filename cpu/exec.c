@@ -386,7 +386,8 @@ static __attribute__((noinline)) int exec_blocks(X86CPU *cpu, BlockCache *bc)
     bc->limit_active = true;
     do {
         const DecodedInsn *i, *end;
-        uint64_t left;
+        uint64_t left, ic;
+        uint32_t eip;
         Block *b;
 
         b = exec_next_block(cpu, bc, prev);
@@ -410,10 +411,30 @@ static __attribute__((noinline)) int exec_blocks(X86CPU *cpu, BlockCache *bc)
         bc->stop = false;
         prev = b;
         i = b->insns;
-        left = limit - cpu->icount;
+        ic = cpu->icount;
+        eip = cpu->eip;
+        left = limit - ic;
         end = i + (b->n_insns <= left ? b->n_insns : left);
         for (; i < end; i++) {
-            run_insn(cpu, i);
+            /*
+             * run_insn() with EIP and icount carried in registers: reloading them from
+             * memory after every handler would chain each instruction to the store of
+             * the previous one (a store-to-load forwarding delay per instruction).
+             * Handlers see both in cpu as always. EIP is read back and compared, so a
+             * handler that changes it (a branch) is followed; on straight-line code the
+             * predicted compare keeps the next instruction off the load.
+             */
+            uint32_t next = eip + i->len;
+
+            cpu->insn_start_eip = eip;
+            cpu->eip = next;
+            i->handler(cpu, i);
+            cpu->icount = ++ic;
+            eip = next;
+            OPAQUE(eip); /* else the test below becomes eip = cpu->eip, a load again */
+            if (unlikely(cpu->eip != next)) {
+                eip = cpu->eip;
+            }
             if (unlikely(bc->stop)) {
                 /* Also set with watchpoint hits and pending debug traps (cpu/block.h). */
                 if (cpu->dr6_pending) {

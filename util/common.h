@@ -27,6 +27,12 @@
 #define UNUSED __attribute__((unused))
 /* For the few hot helpers whose out-parameters must stay in registers. */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+/*
+ * Hide the value of an integer variable from the optimiser (it must assume x changed),
+ * e.g. to keep a predicted branch that it would otherwise fold into a data dependency.
+ * An empty asm statement: no instruction, the same on every GCC/Clang target.
+ */
+#define OPAQUE(x) __asm__("" : "+r"(x))
 
 /* Little-endian accessors: memcpy lets the compiler pick the widest legal access. */
 static inline uint16_t lduw_le_p(const void *p)
