@@ -196,21 +196,32 @@ static const InsnHandler hx_fcmov[8] = {hx_fcmov_0, hx_fcmov_1, hx_fcmov_2, hx_f
 
 /* ---- memory forms: the guest's opcode with ModRM [rax], rax = a copy of the operand ---- */
 
+/* The operand into buf: the inline segment check and TLB lookup of cpu/mmu.h, here with
+ * the inlining forced (the compiler would otherwise call cpu_ld32_inline() out of line
+ * from each of the handlers below). */
 static ALWAYS_INLINE void hx_read(X86CPU *cpu, int seg, uint32_t ea, uint8_t *buf, unsigned size)
 {
+    int idx = mmu_index_cpl(cpu);
+    uint32_t lin = seg_lin(cpu, seg, ea, size, SEG_ACC_READ);
+    TLBEntry *e = tlb_entry(cpu, idx, lin);
+
+    if (likely(size != 10 && e->tag_read == ((lin + size - 1) & TARGET_PAGE_MASK))) {
+        memcpy(buf, e->host_read + (lin & ~TARGET_PAGE_MASK), size);
+        return;
+    }
     switch (size) {
     case 2:
-        stw_le_p(buf, cpu_ld16_inline(cpu, seg, ea));
+        stw_le_p(buf, (uint16_t)mmu_ld_slow(cpu, lin, 2, idx));
         break;
     case 4:
-        stl_le_p(buf, cpu_ld32_inline(cpu, seg, ea));
+        stl_le_p(buf, (uint32_t)mmu_ld_slow(cpu, lin, 4, idx));
         break;
     case 8:
-        stq_le_p(buf, cpu_ld64_inline(cpu, seg, ea));
+        stq_le_p(buf, mmu_ld_slow(cpu, lin, 8, idx));
         break;
     default: /* 10, in the order of the portable fpu_ld80() */
-        stq_le_p(buf, cpu_ld64_inline(cpu, seg, ea));
-        stw_le_p(buf + 8, cpu_ld16_inline(cpu, seg, ea + 8));
+        stq_le_p(buf, cpu_ld64(cpu, seg, ea));
+        stw_le_p(buf + 8, cpu_ld16(cpu, seg, ea + 8));
         break;
     }
 }
