@@ -81,6 +81,9 @@ void block_cache_free(X86CPU *cpu)
     if (!bc) {
         return;
     }
+#ifdef CONFIG_HOST_X87
+    hostx87_code_free(bc);
+#endif
     free(bc->arena);
     free(bc->hash);
     free(bc->pages);
@@ -109,6 +112,9 @@ void block_flush_all(X86CPU *cpu)
     memset(bc->pages, 0, PAGE_HASH_SIZE * sizeof(PageEntry *));
     memset(bc->jcache, 0, BLOCK_JCACHE_SIZE * sizeof(Block *));
     bc->arena_used = 0;
+#ifdef CONFIG_HOST_X87
+    hostx87_code_reset(bc); /* no block refers to it any more */
+#endif
     bc->generation++;
     bc->link_gen++;
     if (bc->cur) {

@@ -5,6 +5,7 @@
 #ifndef X86PC_CPU_BLOCK_H
 #define X86PC_CPU_BLOCK_H
 
+#include "config.h"
 #include "cpu/decode.h"
 #include "cpu/mmu.h"
 
@@ -27,7 +28,7 @@ struct Block {
     uint16_t n_insns;
     uint16_t size;       /* bytes of guest code covered */
     bool valid;
-    uint32_t exec_count; /* times entered: JIT hotness */
+    uint32_t exec_count; /* times entered: JIT hotness (BLOCK_HOT_COUNT) */
     void *jit_code;      /* translated host code, or NULL (owned by jit/) */
     Block *hash_next;
     Block *page_next[2]; /* lists of the blocks in page(phys) and page(phys2) */
@@ -77,7 +78,21 @@ struct BlockCache {
     uint32_t bp_skip_lin;
     uint64_t generation;   /* bumped by every flush */
     uint32_t link_gen;     /* see Block.link: bumped by TLB and block-cache flushes */
+    /* Host code generated for this cache's blocks (jit/x86_64/hostx87.c), dropped with
+     * them by every flush; NULL until some is made. */
+    struct HostX87Code *host_x87;
 };
+
+/* Blocks entered this many times are "hot": see exec_blocks(). */
+#define BLOCK_HOT_COUNT 64
+
+#ifdef CONFIG_HOST_X87
+/* jit/x86_64/hostx87.c: give a hot block's runs of x87 instructions one host call each
+ * (cpu/fpu.h "Host x87"); drop (flush) or free a cache's generated code. */
+void hostx87_fuse(X86CPU *cpu, Block *b);
+void hostx87_code_reset(BlockCache *bc);
+void hostx87_code_free(BlockCache *bc);
+#endif
 
 BlockCache *block_cache_get(X86CPU *cpu);
 /* Find or decode the block at CS:EIP; faults (#PF, #GP, #UD) of its first instruction. */

@@ -323,6 +323,9 @@ typedef struct X86CPU {
     uint32_t exc_next_eip;
     int exc_nesting;    /* for #DF/triple-fault escalation */
     uint32_t insn_start_eip; /* EIP of the instruction being executed (fault restarts here) */
+    /* Set by a handler that ran this many more instructions of its block after its own
+     * (and moved EIP past them): the exec loop skips their entries and counts them. */
+    uint32_t insn_skip;
 
     /* ---- debug (gdbstub) ---- */
     bool single_step;

@@ -392,6 +392,11 @@ static __attribute__((noinline)) int exec_blocks(X86CPU *cpu, BlockCache *bc)
 
         b = exec_next_block(cpu, bc, prev);
         b->exec_count++;
+#ifdef CONFIG_HOST_X87
+        if (unlikely(b->exec_count == BLOCK_HOT_COUNT) && fpu_host_x87 && b->valid) {
+            hostx87_fuse(cpu, b);
+        }
+#endif
         if (unlikely(hooks)) {
             if (log_mask & (LOG_EXEC | LOG_CPU)) {
                 log_exec(cpu, b);
@@ -434,6 +439,12 @@ static __attribute__((noinline)) int exec_blocks(X86CPU *cpu, BlockCache *bc)
             OPAQUE(eip); /* else the test below becomes eip = cpu->eip, a load again */
             if (unlikely(cpu->eip != next)) {
                 eip = cpu->eip;
+                if (cpu->insn_skip) { /* the handler also ran the next insn_skip entries */
+                    ic += cpu->insn_skip;
+                    i += cpu->insn_skip;
+                    cpu->icount = ic;
+                    cpu->insn_skip = 0;
+                }
             }
             if (unlikely(bc->stop)) {
                 /* Also set with watchpoint hits and pending debug traps (cpu/block.h). */

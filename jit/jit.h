@@ -12,6 +12,9 @@
  *
  * Status: the code-buffer layer below exists; translation backends are the JIT issue's
  * work. jit_available() is false until a backend translates blocks, and -accel jit says so.
+ * The x86-64 directory already holds the host x87 path of the interpreter
+ * (jit/x86_64/hostx87.c, see cpu/fpu.h), whose runs of x87 instructions are generated into
+ * a code buffer.
  */
 #ifndef X86PC_JIT_JIT_H
 #define X86PC_JIT_JIT_H

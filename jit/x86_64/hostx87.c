@@ -25,9 +25,12 @@
  * no long double), so the guest's registers can stay in the unit between instructions.
  */
 #include "config.h"
+#include "cpu/block.h"
 #include "cpu/fpu.h"
 #include "cpu/mmu.h"
+#include "jit/jit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef CONFIG_HOST_X87
@@ -372,6 +375,200 @@ static void hx_fnclex(X86CPU *cpu, const DecodedInsn *i)
     }
     fpu_nm_check(cpu);
     __asm__ volatile("fnclex");
+}
+
+/* ---- runs: consecutive register forms of a hot block as one host call ----
+ *
+ * In a block entered BLOCK_HOT_COUNT times, every run of two or more consecutive
+ * instructions with register-form host handlers (FCOMI and friends included, FCMOVcc not:
+ * it reads the guest's EFLAGS) gets generated code: their bytes one after the other, then
+ * (if the run has an FCOMI) SETZ/SETP/SETB of the host's flags into the byte array passed
+ * as the first argument, then RET. The run's first entry gets hx_run() as its handler;
+ * its fields that register forms do not use describe the run (below). hx_run() executes
+ * the whole run, sets FOP/FIP as its last instruction does, moves EIP past it and has the
+ * exec loop skip the other entries (cpu->insn_skip). Nothing in a run can fault once the
+ * first instruction has passed #NM (no memory operand, every exception masked), so the
+ * run is one step for everything but the instruction count, which comes out the same.
+ *
+ * It runs the instructions one by one through the first entry's own handler instead when
+ * the exec loop must stop inside the run (its instruction limit, cpu/exec.c) or is not
+ * the block loop at all (single-stepping, breakpoints: BlockCache.limit_active is false).
+ */
+typedef void (*HxRunCode)(uint8_t *flags);
+
+/* Host instructions the runs use besides the guest's own bytes. */
+enum {
+    X86_RET = 0xc3,
+    X86_0F = 0x0f,
+    X86_SETZ = 0x94, /* 0F 94 /0: SETZ r/m8 */
+    X86_SETP = 0x9a, /* 0F 9A /0: SETP r/m8 */
+    X86_SETB = 0x92, /* 0F 92 /0: SETB r/m8 */
+    X86_MODRM_RDI = 0x07,       /* mod 00, rm 111: [rdi] */
+    X86_MODRM_RDI_DISP8 = 0x47, /* mod 01, rm 111: [rdi + disp8] */
+};
+
+#define HX_CODE_SIZE (32u << 20) /* a sealed page per hot block with runs: 8192 blocks */
+
+typedef struct HostX87Code {
+    JitCodeBuf cb;
+    bool full; /* no more runs until the next flush */
+} HostX87Code;
+
+/* The handler of a run's first instruction on its own (hostx87_handler() gave it). */
+static InsnHandler hx_single(const DecodedInsn *d)
+{
+    if ((d->opc == 0xdb || d->opc == 0xdf) && d->modrm >= 0xe8 && d->modrm < 0xf8) {
+        return hx_comi[d->opc == 0xdf][d->modrm - 0xe0];
+    }
+    return hx_reg[d->opc & 7][d->modrm - 0xc0];
+}
+
+/* The run's description in its first entry: imm = code offset in the buffer, imm2 = count
+ * | has FCOMI << 8 | bytes << 16, disp = offset of the last instruction | its FOP << 16. */
+static void hx_run(X86CPU *cpu, const DecodedInsn *i)
+{
+    const BlockCache *bc = cpu->blocks;
+    unsigned n = i->imm2 & 0xff;
+    uint8_t fl[3];
+
+    if (unlikely(!bc->limit_active || cpu->icount + n > bc->icount_limit)) {
+        hx_single(i)(cpu, i);
+        return;
+    }
+    fpu_nm_check(cpu);
+    if (unlikely(!cpu->fpu.host_live) && !hx_enter(cpu)) {
+        fpu_soft(cpu, i);
+        return;
+    }
+    ((HxRunCode)(void *)(bc->host_x87->cb.base + i->imm))(fl);
+    if (i->imm2 & 0x100) {
+        cc_set_flags(cpu, (fl[0] ? CC_Z : 0) | (fl[1] ? CC_P : 0) | (fl[2] ? CC_C : 0));
+    }
+    cpu->fpu.fop = (uint16_t)(i->disp >> 16);
+    cpu->fpu.fip = cpu->insn_start_eip + (i->disp & 0xffff);
+    cpu->fpu.fcs = cpu->seg[R_CS].selector;
+    cpu->eip = cpu->insn_start_eip + (i->imm2 >> 16);
+    cpu->insn_skip = n - 1;
+}
+
+/* May d be part of a run? 1: plain register form, 2: FCOMI family, 0: no. */
+static int hx_fusable(const DecodedInsn *d)
+{
+    if (d->opc < 0xd8 || d->opc > 0xdf || d->modrm < 0xc0) {
+        return 0;
+    }
+    if (d->handler == hx_reg[d->opc & 7][d->modrm - 0xc0]) {
+        return 1;
+    }
+    if ((d->opc == 0xdb || d->opc == 0xdf) && d->modrm >= 0xe0 &&
+        d->handler == hx_comi[d->opc == 0xdf][d->modrm - 0xe0]) {
+        return 2;
+    }
+    return 0;
+}
+
+void hostx87_fuse(X86CPU *cpu, Block *b)
+{
+    BlockCache *bc = cpu->blocks;
+    HostX87Code *hc = bc->host_x87;
+    uint8_t *code, *p;
+    size_t len;
+    unsigned k, s, runs = 0;
+
+    if (!hc) {
+        hc = xzalloc(sizeof(*hc));
+        if (!jit_codebuf_init(&hc->cb, HX_CODE_SIZE)) {
+            hc->full = true; /* no executable memory: the handlers run one by one */
+        }
+        bc->host_x87 = hc;
+    }
+    if (hc->full) {
+        return;
+    }
+    /* at most 2 bytes per instruction, 11 for the flags, 1 for RET per run */
+    code = jit_codebuf_begin(&hc->cb, (size_t)b->n_insns * 2 + (b->n_insns / 2 + 1) * 12);
+    if (!code) {
+        hc->full = true;
+        return;
+    }
+    p = code;
+    for (s = 0; s < b->n_insns; s = k) {
+        unsigned n, comi = 0;
+        uint32_t off = 0, last = 0;
+        DecodedInsn *first = &b->insns[s];
+
+        for (k = s; k < b->n_insns && hx_fusable(&b->insns[k]); k++) {
+            comi |= hx_fusable(&b->insns[k]) == 2;
+        }
+        n = k - s;
+        if (n < 2) {
+            k = s + 1;
+            continue;
+        }
+        if (n > 255) {
+            n = 255;
+            k = s + n;
+        }
+        first->imm = (uint32_t)(p - code + (code - hc->cb.base));
+        for (unsigned j = s; j < k; j++) {
+            last = off;
+            off += b->insns[j].len;
+            *p++ = b->insns[j].opc;
+            *p++ = b->insns[j].modrm;
+        }
+        if (comi) {
+            *p++ = X86_0F;
+            *p++ = X86_SETZ;
+            *p++ = X86_MODRM_RDI;
+            *p++ = X86_0F;
+            *p++ = X86_SETP;
+            *p++ = X86_MODRM_RDI_DISP8;
+            *p++ = 1;
+            *p++ = X86_0F;
+            *p++ = X86_SETB;
+            *p++ = X86_MODRM_RDI_DISP8;
+            *p++ = 2;
+        }
+        *p++ = X86_RET;
+        first->imm2 = n | (comi ? 0x100u : 0) | (off << 16);
+        first->disp = last | ((uint32_t)(((b->insns[k - 1].opc & 7u) << 8) |
+                                          b->insns[k - 1].modrm) << 16);
+        runs++;
+    }
+    len = (size_t)(p - code);
+    if (!runs) {
+        return;
+    }
+    if (!jit_codebuf_seal(&hc->cb, len)) {
+        hc->full = true;
+        return; /* the handlers were not replaced: they run one by one */
+    }
+    /* only now, with the code executable, do the first entries become runs */
+    for (s = 0; s < b->n_insns; s++) {
+        DecodedInsn *d = &b->insns[s];
+
+        if (hx_fusable(d) && s + 1 < b->n_insns && hx_fusable(&b->insns[s + 1])) {
+            d->handler = hx_run;
+            s += (d->imm2 & 0xff) - 1;
+        }
+    }
+}
+
+void hostx87_code_reset(BlockCache *bc)
+{
+    if (bc->host_x87 && bc->host_x87->cb.base) {
+        jit_codebuf_reset(&bc->host_x87->cb);
+        bc->host_x87->full = false;
+    }
+}
+
+void hostx87_code_free(BlockCache *bc)
+{
+    if (bc->host_x87) {
+        jit_codebuf_destroy(&bc->host_x87->cb);
+        free(bc->host_x87);
+        bc->host_x87 = NULL;
+    }
 }
 
 InsnHandler hostx87_handler(const DecodedInsn *d)
