@@ -297,6 +297,9 @@ typedef struct X86CPU {
         /* The registers, FSW and tags are live in the host's x87 unit (x86-64 hosts, see
          * cpu/fpu.h "Host x87"): fpu_sync() brings them back. Never set outside cpu_exec(). */
         bool host_live;
+        /* MXCSR exception flags may be pending in the host's MXCSR (host SSE path, same
+         * place): fpu_sync() merges them into mxcsr. */
+        bool sse_live;
     } fpu;
 
     /* ---- derived / control state ---- */
@@ -347,6 +350,8 @@ const CPUModel *cpu_model_find(const char *name); /* NULL if unknown */
 /* Run the common x87 instructions on the host's x87 unit where the build has that path
  * (x86-64 hosts, cpu/fpu.h); default true. Set before the first cpu_exec(). */
 extern bool fpu_host_x87;
+/* The same for the SSE/SSE2 instructions on the host's SSE unit (cpu/fpu.h). */
+extern bool fpu_host_sse;
 /* x87/SSE power-up state (cpu/fpu.c). */
 void fpu_power_on(X86CPU *cpu);
 void cpu_model_list(FILE *out);

@@ -393,7 +393,8 @@ static __attribute__((noinline)) int exec_blocks(X86CPU *cpu, BlockCache *bc)
         b = exec_next_block(cpu, bc, prev);
         b->exec_count++;
 #ifdef CONFIG_HOST_X87
-        if (unlikely(b->exec_count == BLOCK_HOT_COUNT) && fpu_host_x87 && b->valid) {
+        if (unlikely(b->exec_count == BLOCK_HOT_COUNT) && (fpu_host_x87 | fpu_host_sse) &&
+            b->valid) {
             hostx87_fuse(cpu, b);
         }
 #endif

@@ -86,6 +86,7 @@ void fpu_set_full_tags(X86CPU *cpu, uint16_t ftw)
 }
 
 bool fpu_host_x87 = true;
+bool fpu_host_sse = true;
 
 void fpu_power_on(X86CPU *cpu)
 {

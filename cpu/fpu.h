@@ -144,9 +144,18 @@ static inline SFStatus fpu_sf(const X86CPU *cpu)
  * before returning, so nothing outside the CPU loop ever sees host_live set.
  * fpu_host_x87 (cpu/cpu.h) turns the path off (-accel interp,x87=soft): the portable code
  * then runs everything, as it always does on other hosts.
+ *
+ * Host SSE (jit/x86_64/hostsse.c), the same idea for SSE/SSE2: in hot blocks an SSE/SSE2
+ * instruction with an XMM destination runs as the guest's own instruction on copies of its
+ * operands, while MXCSR has its default control (0x1F80: every exception masked, round to
+ * nearest, no FTZ/DAZ), which is also the host's. Its exception flags collect in the host
+ * MXCSR (cpu->fpu.sse_live) until fpu_sync() merges them into cpu->fpu.mxcsr; the host's
+ * own code does no floating point inside cpu_exec(), so nothing else raises them there.
+ * fpu_host_sse (-accel interp,sse=soft) turns it off.
  */
 #ifdef CONFIG_HOST_X87
 void hostx87_leave(X86CPU *cpu);
+void hostsse_leave(X86CPU *cpu);
 /* A host handler for the decoded x87 instruction d, or NULL. */
 InsnHandler hostx87_handler(const DecodedInsn *d);
 #endif
@@ -156,6 +165,9 @@ static inline void fpu_sync(X86CPU *cpu)
 #ifdef CONFIG_HOST_X87
     if (unlikely(cpu->fpu.host_live)) {
         hostx87_leave(cpu);
+    }
+    if (unlikely(cpu->fpu.sse_live)) {
+        hostsse_leave(cpu);
     }
 #else
     (void)cpu;

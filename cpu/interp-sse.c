@@ -541,11 +541,13 @@ static void simd_group_ae(X86CPU *cpu, const DecodedInsn *i)
         if (v & ~MXCSR_MASK) {
             cpu_raise_exception(cpu, EXC_GP, 0);
         }
+        fpu_sync(cpu); /* flags the host SSE unit holds are overwritten, not kept */
         cpu->fpu.mxcsr = v;
         break;
     }
     case 3:
         simd_check(cpu, K_SSE);
+        fpu_sync(cpu); /* with the flags of the host SSE path (cpu/fpu.h) */
         cpu_st32(cpu, i->seg, insn_ea(cpu, i), cpu->fpu.mxcsr);
         break;
     case 7:
@@ -647,11 +649,22 @@ static void h_simd_movap_rr(X86CPU *cpu, const DecodedInsn *i)
     memcpy(xmm(cpu, i->op[0].reg), r, 16);
 }
 
+bool simd_model_has(const X86CPU *cpu, const DecodedInsn *d)
+{
+    const InsnInfo *info = insn_info(d);
+
+    return (cpu->model->features_edx &
+            simd_feature(info->opcode & 0xff, info->pfx,
+                         is_mmx_form(d) && d->op[0].type != OT_XMM && d->op[1].type != OT_XMM,
+                         d->modrm)) != 0;
+}
+
 InsnHandler simd_specialize(const DecodedInsn *d)
 {
     const InsnInfo *info = insn_info(d);
     unsigned op = info->opcode & 0xff;
     bool xmm_dst = d->op[0].type == OT_XMM;
+
 
     if (info->pfx == P_F2 && xmm_dst && (d->op[1].type == OT_XMM || d->op[1].type == OT_MEM)) {
         switch (op) {
@@ -671,7 +684,7 @@ InsnHandler simd_specialize(const DecodedInsn *d)
         d->op[1].type == OT_XMM) {
         return h_simd_movap_rr;
     }
-    return d->handler;
+    return h_simd;
 }
 
 void h_simd(X86CPU *cpu, const DecodedInsn *i)

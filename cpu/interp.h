@@ -144,6 +144,8 @@ InsnHandler interp_specialize(const DecodedInsn *d);
  * h_simd (cpu/interp-sse.c). */
 InsnHandler fpu_specialize(const DecodedInsn *d);
 InsnHandler simd_specialize(const DecodedInsn *d);
+/* Does the CPU model have the feature of this MMX/SSE/SSE2 instruction (else #UD)? */
+bool simd_model_has(const X86CPU *cpu, const DecodedInsn *d);
 
 /* ---- register access ---- */
 static inline uint32_t reg_read(const X86CPU *cpu, unsigned r, unsigned size)

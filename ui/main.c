@@ -262,20 +262,22 @@ static void parse_accel(const char *arg)
     for (int i = 0; i < n; i++) {
         if (!strcmp(kv[i].key, "accel")) {
             name = kv[i].val;
-        } else if (!strcmp(kv[i].key, "x87")) {
+        } else if (!strcmp(kv[i].key, "x87") || !strcmp(kv[i].key, "sse")) {
+            bool *on = kv[i].key[0] == 'x' ? &fpu_host_x87 : &fpu_host_sse;
+
             if (!strcmp(kv[i].val, "soft")) {
-                fpu_host_x87 = false;
+                *on = false;
             } else if (!strcmp(kv[i].val, "host")) {
                 if (!HOST_X87_AVAILABLE) {
-                    fatal("-accel: x87=host needs an x86-64 host build (this one runs the "
-                          "portable x87 only)");
+                    fatal("-accel: %s=host needs an x86-64 host build (this one runs the "
+                          "portable code only)", kv[i].key);
                 }
-                fpu_host_x87 = true;
+                *on = true;
             } else {
-                fatal("-accel: x87 takes host or soft, not '%s'", kv[i].val);
+                fatal("-accel: %s takes host or soft, not '%s'", kv[i].key, kv[i].val);
             }
         } else {
-            fatal("-accel: unknown property '%s' (x87)", kv[i].key);
+            fatal("-accel: unknown property '%s' (x87, sse)", kv[i].key);
         }
     }
     if (!name) {
@@ -284,8 +286,9 @@ static void parse_accel(const char *arg)
     if (!strcmp(name, "help")) {
         printf("Accelerators:\ninterp  reference interpreter (all hosts)\n"
                "jit     dynamic translator (%s)\n"
-               "Property:\nx87=host|soft  run the common x87 instructions on the host's x87 "
-               "unit (%s)\n               or in portable code\n",
+               "Properties:\nx87=host|soft  run the common x87 instructions on the host's x87 "
+               "unit (%s)\n               or in portable code\n"
+               "sse=host|soft  the same for SSE/SSE2 instructions and the host's SSE unit\n",
                jit_backend_name() ? jit_backend_name() : "no backend for this host",
                HOST_X87_AVAILABLE ? "default on this host" : "not in this build");
         exit(0);
@@ -596,7 +599,7 @@ static const OptionDesc options[] = {
     {OPT_SNAPSHOT, "snapshot", NULL, "write disk changes to temporary files (not supported yet: no disks)"},
     {OPT_D, "d", "ITEMS", "enable logging of ITEMS ('-d help' lists them)"},
     {OPT_DFILE, "D", "FILE", "write the -d log to FILE instead of stderr"},
-    {OPT_ACCEL, "accel", "TYPE[,x87=host|soft]", "interp: the interpreter (jit: not supported yet); x87=soft: no host x87 unit"},
+    {OPT_ACCEL, "accel", "TYPE[,x87=|sse=host|soft]", "interp: the interpreter (jit: not supported yet); x87/sse=soft: no host FP unit"},
     {OPT_ICOUNT, "icount", "shift=N", "deterministic clock: 2^N ns per instruction (0..10), idle time skipped"},
     {OPT_RTC, "rtc", "base=B", "RTC start: utc, localtime, YYYY-MM-DD[THH:MM:SS] (-icount: 2020-01-01)"},
     {OPT_NO_REBOOT, "no-reboot", NULL, "exit instead of rebooting (triple fault, reset)"},

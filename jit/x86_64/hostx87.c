@@ -20,15 +20,16 @@
  *   page checks of the operand. A store runs on the host only when the TLB maps the
  *   destination directly for writing (no MMIO, watchpoint or code page on it); otherwise
  *   the portable handler does the whole instruction.
+ * - In hot blocks, runs of consecutive register forms become one call of generated code
+ *   (hostx87_fuse(), below).
  *
  * The host's own C code never uses the x87 (x86-64 code uses SSE for double; x86pc has
  * no long double), so the guest's registers can stay in the unit between instructions.
  */
 #include "config.h"
-#include "cpu/block.h"
 #include "cpu/fpu.h"
 #include "cpu/mmu.h"
-#include "jit/jit.h"
+#include "jit/x86_64/hostfp.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@
 enum { IMG_FCW = 0, IMG_FSW = 4, IMG_FTW = 8, IMG_REGS = 28, IMG_SIZE = 108 };
 
 /* Can the host unit run the guest with this control word? Every exception masked, PC not
- * the reserved 01 (what a host does with it is not what the portable code does). */
+ * the reserved 01 (the portable code gives it 64 bits; a host need not). */
 static inline bool hx_fcw_ok(uint16_t fcw)
 {
     return (fcw & FCW_EXC_MASKS) == FCW_EXC_MASKS && ((fcw >> FCW_PC_SHIFT) & 3) != 1;
@@ -409,10 +410,6 @@ enum {
 
 #define HX_CODE_SIZE (32u << 20) /* a sealed page per hot block with runs: 8192 blocks */
 
-typedef struct HostX87Code {
-    JitCodeBuf cb;
-    bool full; /* no more runs until the next flush */
-} HostX87Code;
 
 /* The handler of a run's first instruction on its own (hostx87_handler() gave it). */
 static InsnHandler hx_single(const DecodedInsn *d)
@@ -467,13 +464,18 @@ static int hx_fusable(const DecodedInsn *d)
     return 0;
 }
 
+/*
+ * A block became hot: generate its x87 runs and its host SSE instructions (hostsse.c)
+ * into one page of the cache's code buffer, then switch their entries over.
+ */
 void hostx87_fuse(X86CPU *cpu, Block *b)
 {
     BlockCache *bc = cpu->blocks;
     HostX87Code *hc = bc->host_x87;
     uint8_t *code, *p;
-    size_t len;
-    unsigned k, s, runs = 0;
+    uint32_t sse_meta[BLOCK_MAX_INSNS], sse_off[BLOCK_MAX_INSNS], run_desc[BLOCK_MAX_INSNS];
+    bool sse[BLOCK_MAX_INSNS], sse_run[BLOCK_MAX_INSNS];
+    unsigned k, s, done = 0;
 
     if (!hc) {
         hc = xzalloc(sizeof(*hc));
@@ -485,13 +487,17 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
     if (hc->full) {
         return;
     }
-    /* at most 2 bytes per instruction, 11 for the flags, 1 for RET per run */
-    code = jit_codebuf_begin(&hc->cb, (size_t)b->n_insns * 2 + (b->n_insns / 2 + 1) * 12);
+    /* x87: at most 2 bytes per instruction, 11 for the flags and 1 for RET per run;
+     * SSE: at most 28 bytes per instruction with its alignment, and for its runs 7 per
+     * instruction and at most 40 for the descriptor, 80 for the register moves and 15 */
+    code = jit_codebuf_begin(&hc->cb, (size_t)b->n_insns * 40 + (size_t)b->n_insns / 2 * 142);
     if (!code) {
         hc->full = true;
         return;
     }
     p = code;
+    memset(sse, 0, sizeof(sse));
+    memset(sse_run, 0, sizeof(sse_run));
     for (s = 0; s < b->n_insns; s = k) {
         unsigned n, comi = 0;
         uint32_t off = 0, last = 0;
@@ -502,14 +508,26 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
         }
         n = k - s;
         if (n < 2) {
+            size_t len;
+
             k = s + 1;
+            while ((uintptr_t)p & 3) {
+                *p++ = X86_RET; /* padding, never reached */
+            }
+            len = hostsse_emit(cpu, first, p, &sse_meta[s]);
+            if (len) {
+                sse[s] = true;
+                sse_off[s] = (uint32_t)(p - hc->cb.base);
+                p += len;
+                done++;
+            }
             continue;
         }
         if (n > 255) {
             n = 255;
             k = s + n;
         }
-        first->imm = (uint32_t)(p - code + (code - hc->cb.base));
+        first->imm = (uint32_t)(p - hc->cb.base);
         for (unsigned j = s; j < k; j++) {
             last = off;
             off += b->insns[j].len;
@@ -533,21 +551,44 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
         first->imm2 = n | (comi ? 0x100u : 0) | (off << 16);
         first->disp = last | ((uint32_t)(((b->insns[k - 1].opc & 7u) << 8) |
                                           b->insns[k - 1].modrm) << 16);
-        runs++;
+        done++;
     }
-    len = (size_t)(p - code);
-    if (!runs) {
+    /* SSE runs over the instructions emitted alone above */
+    for (s = 0; s < b->n_insns; s = k) {
+        size_t len;
+
+        for (k = s; k < b->n_insns && sse[k] && hostsse_run_member(sse_meta[k]); k++) {
+        }
+        if (k - s < 2) {
+            k = s + 1;
+            continue;
+        }
+        while ((uintptr_t)p & 3) {
+            *p++ = X86_RET;
+        }
+        len = hostsse_emit_run(&b->insns[s], k - s, &sse_meta[s], p, hc->cb.base, &run_desc[s]);
+        if (len) {
+            sse_run[s] = true;
+            p += len;
+        }
+    }
+    if (!done) {
         return;
     }
-    if (!jit_codebuf_seal(&hc->cb, len)) {
+    if (!jit_codebuf_seal(&hc->cb, (size_t)(p - code))) {
         hc->full = true;
         return; /* the handlers were not replaced: they run one by one */
     }
-    /* only now, with the code executable, do the first entries become runs */
+    /* only now, with the code executable, do the entries switch over */
     for (s = 0; s < b->n_insns; s++) {
         DecodedInsn *d = &b->insns[s];
 
-        if (hx_fusable(d) && s + 1 < b->n_insns && hx_fusable(&b->insns[s + 1])) {
+        if (sse[s]) {
+            hostsse_install(d, sse_off[s], sse_meta[s]);
+            if (sse_run[s]) {
+                hostsse_install_run(d, run_desc[s]);
+            }
+        } else if (hx_fusable(d) && s + 1 < b->n_insns && hx_fusable(&b->insns[s + 1])) {
             d->handler = hx_run;
             s += (d->imm2 & 0xff) - 1;
         }

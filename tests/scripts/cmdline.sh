@@ -210,6 +210,7 @@ bad "bad accel" "unknown accelerator" -accel hax
 bad "kvm" "kvm is not available" -accel kvm
 bad "bad accel property" "unknown property" -accel interp,fast=on
 bad "bad x87 value" "x87 takes host or soft" -accel interp,x87=fast
+bad "bad sse value" "sse takes host or soft" -accel interp,sse=1
 bad "accel with only a property" "no accelerator given" -accel x87=soft
 bad "bad machine" "unknown machine" -machine q35
 bad "bad linuxboot" "linuxboot" -machine pc,linuxboot=maybe
@@ -278,6 +279,7 @@ good "-monitor mon:stdio is the monitor on stdio" -monitor mon:stdio
 good "-accel interp, -accel tcg" -accel interp -accel tcg
 good "-accel interp,x87=soft (the portable x87 on every host)" -accel interp,x87=soft
 good "-accel accel=tcg,x87=soft" -accel accel=tcg,x87=soft
+good "-accel interp,sse=soft,x87=soft" -accel interp,sse=soft,x87=soft
 if $X -accel help | grep -q "default on this host"; then
     good "-accel interp,x87=host" -accel interp,x87=host
 else
