@@ -38,11 +38,15 @@ SRC = os.path.dirname(os.path.dirname(HERE))
 # speed / peer speed).
 #   int-loop    issue "CPU core": >= 150 MIPS and >= 2x Bochs on integer code
 #   x87-mandel  issue "x87 FPU": at most 0.3x QEMU TCG's time, i.e. >= 3.33x its speed
+#   x87-soft    x87-mandel on x86pc's portable x87 code (-accel interp,x87=soft): what hosts
+#               other than x86-64 run (no goal of its own; on x86-64 hosts x87-mandel
+#               runs the common x87 instructions on the host's x87 unit, cpu/fpu.h)
 #   sse-mandel  the same Mandelbrot in scalar SSE2 (no goal of its own; needs -cpu x86pc,
 #               the peers' default CPUs have SSE2)
 WORKLOADS = {
     "int-loop": ("int-loop.asm", 500, {"mips": 150, "vs_bochs": 2.0}),
     "x87-mandel": ("x87-mandel.asm", 4, {"vs_qemu": 1 / 0.3}),
+    "x87-soft": ("x87-mandel.asm", 4, {}, ["-accel", "interp,x87=soft"]),
     "sse-mandel": ("sse-mandel.asm", 4, {}, ["-cpu", "x86pc"]),
 }
 
