@@ -148,9 +148,10 @@ static inline SFStatus fpu_sf(const X86CPU *cpu)
  * Host SSE (jit/x86_64/hostsse.c), the same idea for SSE/SSE2: in hot blocks an SSE/SSE2
  * instruction with an XMM destination runs as the guest's own instruction on copies of its
  * operands, while MXCSR has its default control (0x1F80: every exception masked, round to
- * nearest, no FTZ/DAZ), which is also the host's. Its exception flags collect in the host
- * MXCSR (cpu->fpu.sse_live) until fpu_sync() merges them into cpu->fpu.mxcsr; the host's
- * own code does no floating point inside cpu_exec(), so nothing else raises them there.
+ * nearest, no FTZ/DAZ). The host MXCSR is set to that control with no flags at the first
+ * such instruction; the flags collect there (cpu->fpu.sse_live) until fpu_sync() merges
+ * them into cpu->fpu.mxcsr and gives the host its own MXCSR back. The host's own code does
+ * no floating point inside cpu_exec(), so nothing else raises them there.
  * fpu_host_sse (-accel interp,sse=soft) turns it off.
  */
 #ifdef CONFIG_HOST_X87

@@ -297,15 +297,18 @@ size_t hostsse_emit(const X86CPU *cpu, const DecodedInsn *d, uint8_t *p, uint32_
     return (size_t)(p - start);
 }
 
-/* The host MXCSR starts collecting the guest's flags: whatever the host had raised is not
- * the guest's. */
+/* The host's own MXCSR while the guest's instructions run on the unit (one CPU thread). */
+static uint32_t hs_host_mxcsr;
+
+/* The host MXCSR becomes the guest's default one with no flags: it then collects the
+ * guest's flags. The host's own value (whatever the C runtime or a library set, and the
+ * flags the host raised) comes back with hostsse_leave(). */
 static void hs_enter(X86CPU *cpu)
 {
-    uint32_t host;
+    static const uint32_t guest = 0x1f80;
 
-    __asm__ volatile("stmxcsr %0" : "=m"(host));
-    host &= ~MXCSR_FLAGS;
-    __asm__ volatile("ldmxcsr %0" : : "m"(host));
+    __asm__ volatile("stmxcsr %0" : "=m"(hs_host_mxcsr));
+    __asm__ volatile("ldmxcsr %0" : : "m"(guest));
     cpu->fpu.sse_live = true;
 }
 
@@ -565,11 +568,10 @@ void hostsse_install(DecodedInsn *d, uint32_t off, uint32_t meta)
 
 void hostsse_leave(X86CPU *cpu)
 {
-    uint32_t host;
+    uint32_t unit;
 
-    __asm__ volatile("stmxcsr %0" : "=m"(host));
-    cpu->fpu.mxcsr |= host & MXCSR_FLAGS;
-    host &= ~MXCSR_FLAGS;
-    __asm__ volatile("ldmxcsr %0" : : "m"(host));
+    __asm__ volatile("stmxcsr %0" : "=m"(unit));
+    cpu->fpu.mxcsr |= unit & MXCSR_FLAGS;
+    __asm__ volatile("ldmxcsr %0" : : "m"(hs_host_mxcsr));
     cpu->fpu.sse_live = false;
 }

@@ -48,6 +48,10 @@ static inline bool hx_fcw_ok(uint16_t fcw)
     return (fcw & FCW_EXC_MASKS) == FCW_EXC_MASKS && ((fcw >> FCW_PC_SHIFT) & 3) != 1;
 }
 
+/* The host's own x87 control word while the guest's registers are in the unit (one CPU
+ * thread): FNSAVE leaves FNINIT's behind, and the host gets its own back. */
+static uint16_t hx_host_fcw;
+
 static bool hx_enter(X86CPU *cpu)
 {
     uint8_t img[IMG_SIZE];
@@ -66,6 +70,7 @@ static bool hx_enter(X86CPU *cpu)
         stq_le_p(img + IMG_REGS + 10 * k, cpu->fpu.mant[r]);
         stw_le_p(img + IMG_REGS + 10 * k + 8, cpu->fpu.exp[r]);
     }
+    __asm__ volatile("fnstcw %0" : "=m"(hx_host_fcw));
     __asm__ volatile("frstor %0" : : "m"(*(const uint8_t(*)[IMG_SIZE])img));
     cpu->fpu.host_live = true;
     return true;
@@ -78,6 +83,7 @@ void hostx87_leave(X86CPU *cpu)
     unsigned top, k;
 
     __asm__ volatile("fnsave %0" : "=m"(*(uint8_t(*)[IMG_SIZE])img));
+    __asm__ volatile("fldcw %0" : : "m"(hx_host_fcw));
     fsw = lduw_le_p(img + IMG_FSW);
     tags = lduw_le_p(img + IMG_FTW);
     top = (fsw & FSW_TOP) >> FSW_TOP_SHIFT;

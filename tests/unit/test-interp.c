@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config.h"
 #include "cpu/helper.h"
 
 #define RAM_SIZE (1u << 20)
@@ -559,6 +560,81 @@ static void test_misc(X86CPU *cpu)
     CHECK("fpu probe", (cpu->regs[R_EAX] & 0xffff) == 0 && lduw_le_p(ram + 0x3000) == 0x037f);
 }
 
+/*
+ * The host x87/SSE paths (cpu/fpu.h; x86-64 hosts) against the portable code, run on a
+ * host whose own control words are not the defaults (MXCSR with FTZ and DAZ, FCW with
+ * 53-bit precision): the guest must not see them, and the host must get them back. The
+ * loop runs 200 times, so its block turns hot and gets generated code. a * b is a
+ * binary64 denormal, which FTZ would flush to zero.
+ */
+static void run_fp_loop(X86CPU *cpu, bool host, uint64_t out[3], uint16_t *fsw)
+{
+    fpu_host_x87 = fpu_host_sse = host;
+    load(cpu, "0F20E0"         /* mov eax, cr4 */
+              "0D0006"         /* or ax, 0x600: OSFXSR, OSXMMEXCPT */
+              "0F22E0"         /* mov cr4, eax */
+              "0F20C0"         /* mov eax, cr0 */
+              "24F3"           /* and al, 0xf3: EM = TS = 0 */
+              "0C22"           /* or al, 0x22: MP, NE */
+              "0F22C0"         /* mov cr0, eax */
+              "DBE3"           /* fninit */
+              "B9C800"         /* mov cx, 200 */
+              "F20F10060030"   /* l: movsd xmm0, [0x3000] */
+              "F20F59060830"   /* mulsd xmm0, [0x3008] */
+              "DD061030"       /* fld qword [0x3010] */
+              "DC0E1830"       /* fmul qword [0x3018] */
+              "DD1E2030"       /* fstp qword [0x3020] */
+              "49"             /* dec cx */
+              "75E5"           /* jnz l */
+              "F20F11062830"   /* movsd [0x3028], xmm0 */
+              "0FAE1E3030"     /* stmxcsr [0x3030] */
+              "F4");           /* hlt */
+    stq_le_p(ram + 0x3000, 0x01a56e1fc2f8f359ull); /* 1e-300 */
+    stq_le_p(ram + 0x3008, 0x3ddb7cdfd9d7bdbbull); /* 1e-10 */
+    stq_le_p(ram + 0x3010, 0x01a56e1fc2f8f359ull);
+    stq_le_p(ram + 0x3018, 0x3ddb7cdfd9d7bdbbull);
+    CHECK("fp loop: halts", run(cpu) == CPU_EXIT_HALTED);
+    out[0] = ldq_le_p(ram + 0x3020);
+    out[1] = ldq_le_p(ram + 0x3028);
+    out[2] = ldl_le_p(ram + 0x3030);
+    *fsw = cpu->fpu.fsw;
+}
+
+static void test_host_fp(void)
+{
+    X86CPU *cpu = cpu_new(cpu_model_find("x86pc"), 0, &bus, NULL);
+    uint64_t soft[3], host[3];
+    uint16_t soft_fsw, host_fsw;
+#if defined(__x86_64__) && defined(CONFIG_HOST_X87)
+    uint32_t mxcsr = 0x9fc0, mxcsr_after; /* FTZ, DAZ, every exception masked */
+    uint16_t fcw = 0x027f, fcw_after;     /* 53-bit precision */
+
+    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+    __asm__ volatile("fldcw %0" : : "m"(fcw));
+#endif
+    run_fp_loop(cpu, false, soft, &soft_fsw);
+    run_fp_loop(cpu, true, host, &host_fsw);
+#if defined(__x86_64__) && defined(CONFIG_HOST_X87)
+    __asm__ volatile("stmxcsr %0" : "=m"(mxcsr_after));
+    __asm__ volatile("fnstcw %0" : "=m"(fcw_after));
+    CHECK("host fp: the host's MXCSR back", mxcsr_after == mxcsr);
+    CHECK("host fp: the host's FCW back", fcw_after == fcw);
+    mxcsr = 0x1f80;
+    fcw = 0x037f;
+    __asm__ volatile("ldmxcsr %0" : : "m"(mxcsr));
+    __asm__ volatile("fldcw %0" : : "m"(fcw));
+#endif
+    CHECK("host fp: SSE result a denormal, not flushed", host[1] != 0 && host[1] < (1ull << 52));
+    CHECK("host fp: SSE result as the portable code's", host[1] == soft[1]);
+    CHECK("host fp: x87 result as the portable code's", host[0] == soft[0]);
+    CHECK("host fp: MXCSR as the portable code's (UE, PE)",
+          host[2] == soft[2] && (soft[2] & 0x30) == 0x30);
+    CHECK("host fp: FSW as the portable code's", host_fsw == soft_fsw);
+    fpu_host_x87 = fpu_host_sse = true;
+    block_cache_free(cpu);
+    cpu_free(cpu);
+}
+
 int main(void)
 {
     const CPUModel *model = cpu_model_find("pentium2");
@@ -575,6 +651,7 @@ int main(void)
     test_exec_control(cpu);
     test_unimp_log(cpu);
     test_misc(cpu);
+    test_host_fp();
     block_cache_free(cpu);
     cpu_free(cpu);
     xfree_pages(ram, RAM_SIZE);
