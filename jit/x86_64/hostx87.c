@@ -384,24 +384,44 @@ static void hx_fnclex(X86CPU *cpu, const DecodedInsn *i)
     __asm__ volatile("fnclex");
 }
 
-/* ---- runs: consecutive register forms of a hot block as one host call ----
+/* ---- runs: consecutive x87 instructions of a hot block as one host call ----
  *
  * In a block entered BLOCK_HOT_COUNT times, every run of two or more consecutive
- * instructions with register-form host handlers (FCOMI and friends included, FCMOVcc not:
- * it reads the guest's EFLAGS) gets generated code: their bytes one after the other, then
- * (if the run has an FCOMI) SETZ/SETP/SETB of the host's flags into the byte array passed
- * as the first argument, then RET. The run's first entry gets hx_run() as its handler;
- * its fields that register forms do not use describe the run (below). hx_run() executes
- * the whole run, sets FOP/FIP as its last instruction does, moves EIP past it and has the
- * exec loop skip the other entries (cpu->insn_skip). Nothing in a run can fault once the
- * first instruction has passed #NM (no memory operand, every exception masked), so the
- * run is one step for everything but the instruction count, which comes out the same.
+ * instructions with host handlers that can share one call gets generated code: register
+ * forms (FCOMI and friends included; FCMOVcc not, it reads the guest's EFLAGS) and the
+ * memory forms that only read memory (FLD, FILD, the arithmetic and compares with a memory
+ * operand), up to HX_RUN_MEM_MAX of these. The code is their bytes one after the other, a
+ * memory form with its ModRM rewritten to [rsi + 16 * k] (the k-th operand, read
+ * beforehand), then (if the run has an FCOMI) SETZ/SETP/SETB of the host's flags into the
+ * byte array passed as the first argument, then RET. A descriptor (HxRun) in front of the
+ * code says what the run holds. The run's first entry gets hx_run() as its handler:
+ * it reads the memory operands, runs the code, sets FOP/FIP as the last instruction does
+ * and FDP/FDS as the last memory form does, moves EIP past the run and has the exec loop
+ * skip the other entries (cpu->insn_skip).
  *
- * It runs the instructions one by one through the first entry's own handler instead when
- * the exec loop must stop inside the run (its instruction limit, cpu/exec.c) or is not
- * the block loop at all (single-stepping, breakpoints: BlockCache.limit_active is false).
+ * Nothing in the run may fault once it has started: its first instruction has passed
+ * #NM, every exception is masked, and the operands are read first, each only where the
+ * segment and the TLB allow it without a fault. Otherwise, where the exec loop must stop
+ * inside the run (its instruction limit, cpu/exec.c) and where it is not the block loop
+ * (single-stepping, breakpoints: BlockCache.limit_active is false), the first instruction
+ * runs alone through its own handler and the others follow with theirs.
  */
-typedef void (*HxRunCode)(uint8_t *flags);
+#define HX_RUN_MEM_MAX 8
+
+typedef struct HxRun {
+    uint32_t code_off;
+    uint16_t bytes;    /* guest bytes of the run: EIP moves past them */
+    uint16_t last_off; /* offset of the last instruction from the first */
+    uint16_t fop;      /* the last instruction's FOP */
+    uint8_t n, nmem;
+    bool comi;
+    uint8_t last_mem; /* index in mem[] of the last memory form whose FDP stays */
+    struct {
+        uint8_t idx, size; /* the instruction (index in the run) and its operand size */
+    } mem[HX_RUN_MEM_MAX];
+} HxRun;
+
+typedef void (*HxRunCode)(uint8_t *flags, uint8_t (*mem)[16]);
 
 /* Host instructions the runs use besides the guest's own bytes. */
 enum {
@@ -412,29 +432,46 @@ enum {
     X86_SETB = 0x92, /* 0F 92 /0: SETB r/m8 */
     X86_MODRM_RDI = 0x07,       /* mod 00, rm 111: [rdi] */
     X86_MODRM_RDI_DISP8 = 0x47, /* mod 01, rm 111: [rdi + disp8] */
+    X86_MODRM_RSI_DISP8 = 0x46, /* mod 01, rm 110: [rsi + disp8] (| reg << 3) */
 };
 
 #define HX_CODE_SIZE (32u << 20) /* a sealed page per hot block with runs: 8192 blocks */
 
+/* Operand size of the memory forms that only read memory (the HX_LOAD handlers), by
+ * opcode and reg field; 0 for the others. */
+static const uint8_t hx_load_size[8][8] = {
+    {4, 4, 4, 4, 4, 4, 4, 4},   /* D8: arithmetic and compares with m32real */
+    {4, 0, 0, 0, 0, 0, 0, 0},   /* D9: FLD m32real */
+    {4, 4, 4, 4, 4, 4, 4, 4},   /* DA: with m32int */
+    {4, 0, 0, 0, 0, 10, 0, 0},  /* DB: FILD m32int, FLD m80real */
+    {8, 8, 8, 8, 8, 8, 8, 8},   /* DC: with m64real */
+    {8, 0, 0, 0, 0, 0, 0, 0},   /* DD: FLD m64real */
+    {2, 2, 2, 2, 2, 2, 2, 2},   /* DE: with m16int */
+    {2, 0, 0, 0, 0, 8, 0, 0},   /* DF: FILD m16int, FILD m64int */
+};
 
 /* The handler of a run's first instruction on its own (hostx87_handler() gave it). */
 static InsnHandler hx_single(const DecodedInsn *d)
 {
+    if (d->modrm < 0xc0) {
+        return hx_mem[d->opc & 7][(d->modrm >> 3) & 7];
+    }
     if ((d->opc == 0xdb || d->opc == 0xdf) && d->modrm >= 0xe8 && d->modrm < 0xf8) {
         return hx_comi[d->opc == 0xdf][d->modrm - 0xe0];
     }
     return hx_reg[d->opc & 7][d->modrm - 0xc0];
 }
 
-/* The run's description in its first entry: imm = code offset in the buffer, imm2 = count
- * | has FCOMI << 8 | bytes << 16, disp = offset of the last instruction | its FOP << 16. */
+/* The run's descriptor is at offset imm2 of the code buffer. */
 static void hx_run(X86CPU *cpu, const DecodedInsn *i)
 {
     const BlockCache *bc = cpu->blocks;
-    unsigned n = i->imm2 & 0xff;
-    uint8_t fl[3];
+    const uint8_t *base = bc->host_x87->cb.base;
+    const HxRun *r = (const HxRun *)(const void *)(base + i->imm2);
+    uint8_t mem[HX_RUN_MEM_MAX][16] __attribute__((aligned(16))), fl[3];
+    uint32_t fdp = 0;
 
-    if (unlikely(!bc->limit_active || cpu->icount + n > bc->icount_limit)) {
+    if (unlikely(!bc->limit_active || cpu->icount + r->n > bc->icount_limit)) {
         hx_single(i)(cpu, i);
         return;
     }
@@ -443,22 +480,55 @@ static void hx_run(X86CPU *cpu, const DecodedInsn *i)
         fpu_soft(cpu, i);
         return;
     }
-    ((HxRunCode)(void *)(bc->host_x87->cb.base + i->imm))(fl);
-    if (i->imm2 & 0x100) {
+    for (unsigned k = 0; k < r->nmem; k++) {
+        const DecodedInsn *d = i + r->mem[k].idx;
+        unsigned size = r->mem[k].size;
+        uint32_t ea = insn_ea(cpu, d), lin;
+        const SegmentCache *sc = &cpu->seg[d->seg];
+        TLBEntry *e;
+
+        /* seg_lin()'s fast case only: nothing here may fault */
+        if (unlikely((uint64_t)ea + (size - 1) > sc->limit ||
+                     (sc->flags & SEG_FAST_MASK) != DESC_P_MASK)) {
+            hx_single(i)(cpu, i);
+            return;
+        }
+        lin = sc->base + ea;
+        e = tlb_entry(cpu, mmu_index_cpl(cpu), lin);
+        if (unlikely(e->tag_read != ((lin + size - 1) & TARGET_PAGE_MASK))) {
+            hx_single(i)(cpu, i);
+            return;
+        }
+        memcpy(mem[k], e->host_read + (lin & ~TARGET_PAGE_MASK), size);
+        if (k == r->last_mem) {
+            fdp = ea;
+        }
+    }
+    ((HxRunCode)(const void *)(base + r->code_off))(fl, mem);
+    if (r->comi) {
         cc_set_flags(cpu, (fl[0] ? CC_Z : 0) | (fl[1] ? CC_P : 0) | (fl[2] ? CC_C : 0));
     }
-    cpu->fpu.fop = (uint16_t)(i->disp >> 16);
-    cpu->fpu.fip = cpu->insn_start_eip + (i->disp & 0xffff);
+    cpu->fpu.fop = r->fop;
+    cpu->fpu.fip = cpu->insn_start_eip + r->last_off;
     cpu->fpu.fcs = cpu->seg[R_CS].selector;
-    cpu->eip = cpu->insn_start_eip + (i->imm2 >> 16);
-    cpu->insn_skip = n - 1;
+    if (r->nmem) {
+        cpu->fpu.fdp = fdp;
+        cpu->fpu.fds = cpu->seg[i[r->mem[r->last_mem].idx].seg].selector;
+    }
+    cpu->eip = cpu->insn_start_eip + r->bytes;
+    cpu->insn_skip = r->n - 1u;
 }
 
-/* May d be part of a run? 1: plain register form, 2: FCOMI family, 0: no. */
+/* May d be part of a run? 1: register form, 2: FCOMI family, 3: memory read, 0: no. */
 static int hx_fusable(const DecodedInsn *d)
 {
-    if (d->opc < 0xd8 || d->opc > 0xdf || d->modrm < 0xc0) {
+    if (d->opc < 0xd8 || d->opc > 0xdf) {
         return 0;
+    }
+    if (d->modrm < 0xc0) {
+        unsigned op = d->opc & 7, reg = (d->modrm >> 3) & 7;
+
+        return hx_load_size[op][reg] && d->handler == hx_mem[op][reg] ? 3 : 0;
     }
     if (d->handler == hx_reg[d->opc & 7][d->modrm - 0xc0]) {
         return 1;
@@ -468,6 +538,58 @@ static int hx_fusable(const DecodedInsn *d)
         return 2;
     }
     return 0;
+}
+
+/* Emit the run of n instructions from first: descriptor, then code, at p (4-byte
+ * aligned). Returns the bytes written; *desc_off the descriptor's offset. */
+static size_t hx_emit_run(const DecodedInsn *first, unsigned n, uint8_t *p,
+                          const uint8_t *base, uint32_t *desc_off)
+{
+    uint8_t *start = p;
+    HxRun *r = (HxRun *)(void *)p;
+    uint32_t off = 0;
+
+    memset(r, 0, sizeof(*r));
+    r->last_mem = 0xff;
+    p += (sizeof(*r) + 3) & ~(size_t)3;
+    r->code_off = (uint32_t)(p - base);
+    for (unsigned j = 0; j < n; j++) {
+        const DecodedInsn *d = &first[j];
+
+        r->last_off = (uint16_t)off;
+        off += d->len;
+        *p++ = d->opc;
+        if (hx_fusable(d) == 3) {
+            r->mem[r->nmem].idx = (uint8_t)j;
+            r->mem[r->nmem].size = hx_load_size[d->opc & 7][(d->modrm >> 3) & 7];
+            r->last_mem = r->nmem;
+            *p++ = (uint8_t)(X86_MODRM_RSI_DISP8 | (d->modrm & 0x38));
+            *p++ = (uint8_t)(16 * r->nmem);
+            r->nmem++;
+        } else {
+            *p++ = d->modrm;
+            r->comi |= hx_fusable(d) == 2;
+        }
+    }
+    if (r->comi) {
+        *p++ = X86_0F;
+        *p++ = X86_SETZ;
+        *p++ = X86_MODRM_RDI;
+        *p++ = X86_0F;
+        *p++ = X86_SETP;
+        *p++ = X86_MODRM_RDI_DISP8;
+        *p++ = 1;
+        *p++ = X86_0F;
+        *p++ = X86_SETB;
+        *p++ = X86_MODRM_RDI_DISP8;
+        *p++ = 2;
+    }
+    *p++ = X86_RET;
+    r->n = (uint8_t)n;
+    r->bytes = (uint16_t)off;
+    r->fop = (uint16_t)(((first[n - 1].opc & 7u) << 8) | first[n - 1].modrm);
+    *desc_off = (uint32_t)(start - base);
+    return (size_t)(p - start);
 }
 
 /*
@@ -480,6 +602,8 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
     HostX87Code *hc = bc->host_x87;
     uint8_t *code, *p;
     uint32_t sse_meta[BLOCK_MAX_INSNS], sse_off[BLOCK_MAX_INSNS], run_desc[BLOCK_MAX_INSNS];
+    uint32_t x87_desc[BLOCK_MAX_INSNS];
+    uint8_t x87_len[BLOCK_MAX_INSNS];
     bool sse[BLOCK_MAX_INSNS], sse_run[BLOCK_MAX_INSNS];
     unsigned k, s, done = 0;
 
@@ -493,9 +617,10 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
     if (hc->full) {
         return;
     }
-    /* x87: at most 2 bytes per instruction, 11 for the flags and 1 for RET per run;
-     * SSE: at most 28 bytes per instruction with its alignment, and for its runs 7 per
-     * instruction and at most 40 for the descriptor, 80 for the register moves and 15 */
+    /* x87 runs: at most 4 bytes per instruction, a 36-byte descriptor, 12 for the flags
+     * and RET; SSE: at most 28 bytes per instruction with its alignment, and for its runs
+     * 7 per instruction and at most 40 for the descriptor, 80 for the register moves and
+     * 15 */
     code = jit_codebuf_begin(&hc->cb, (size_t)b->n_insns * 40 + (size_t)b->n_insns / 2 * 142);
     if (!code) {
         hc->full = true;
@@ -504,23 +629,24 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
     p = code;
     memset(sse, 0, sizeof(sse));
     memset(sse_run, 0, sizeof(sse_run));
+    memset(x87_len, 0, sizeof(x87_len));
     for (s = 0; s < b->n_insns; s = k) {
-        unsigned n, comi = 0;
-        uint32_t off = 0, last = 0;
-        DecodedInsn *first = &b->insns[s];
+        unsigned n, nmem = 0;
 
-        for (k = s; k < b->n_insns && hx_fusable(&b->insns[k]); k++) {
-            comi |= hx_fusable(&b->insns[k]) == 2;
+        for (k = s; k < b->n_insns && hx_fusable(&b->insns[k]) && k - s < 255; k++) {
+            if (hx_fusable(&b->insns[k]) == 3 && ++nmem > HX_RUN_MEM_MAX) {
+                break;
+            }
         }
         n = k - s;
+        while ((uintptr_t)p & 3) {
+            *p++ = X86_RET; /* padding, never reached */
+        }
         if (n < 2) {
             size_t len;
 
             k = s + 1;
-            while ((uintptr_t)p & 3) {
-                *p++ = X86_RET; /* padding, never reached */
-            }
-            len = hostsse_emit(cpu, first, p, &sse_meta[s]);
+            len = hostsse_emit(cpu, &b->insns[s], p, &sse_meta[s]);
             if (len) {
                 sse[s] = true;
                 sse_off[s] = (uint32_t)(p - hc->cb.base);
@@ -529,34 +655,8 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
             }
             continue;
         }
-        if (n > 255) {
-            n = 255;
-            k = s + n;
-        }
-        first->imm = (uint32_t)(p - hc->cb.base);
-        for (unsigned j = s; j < k; j++) {
-            last = off;
-            off += b->insns[j].len;
-            *p++ = b->insns[j].opc;
-            *p++ = b->insns[j].modrm;
-        }
-        if (comi) {
-            *p++ = X86_0F;
-            *p++ = X86_SETZ;
-            *p++ = X86_MODRM_RDI;
-            *p++ = X86_0F;
-            *p++ = X86_SETP;
-            *p++ = X86_MODRM_RDI_DISP8;
-            *p++ = 1;
-            *p++ = X86_0F;
-            *p++ = X86_SETB;
-            *p++ = X86_MODRM_RDI_DISP8;
-            *p++ = 2;
-        }
-        *p++ = X86_RET;
-        first->imm2 = n | (comi ? 0x100u : 0) | (off << 16);
-        first->disp = last | ((uint32_t)(((b->insns[k - 1].opc & 7u) << 8) |
-                                          b->insns[k - 1].modrm) << 16);
+        p += hx_emit_run(&b->insns[s], n, p, hc->cb.base, &x87_desc[s]);
+        x87_len[s] = (uint8_t)n;
         done++;
     }
     /* SSE runs over the instructions emitted alone above */
@@ -594,9 +694,10 @@ void hostx87_fuse(X86CPU *cpu, Block *b)
             if (sse_run[s]) {
                 hostsse_install_run(d, run_desc[s]);
             }
-        } else if (hx_fusable(d) && s + 1 < b->n_insns && hx_fusable(&b->insns[s + 1])) {
+        } else if (x87_len[s]) {
             d->handler = hx_run;
-            s += (d->imm2 & 0xff) - 1;
+            d->imm2 = x87_desc[s];
+            s += x87_len[s] - 1u;
         }
     }
 }

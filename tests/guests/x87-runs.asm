@@ -5,9 +5,13 @@
 ; (C0-C3, flags, TOP), tags, FOP and FIP of the last instruction, EFLAGS of FCOMI, the
 ; instruction count, single-stepping and interrupts between any two of the instructions.
 ;
+; The run includes memory operands (m64real, m32int, m80real, a compare with m32real):
+; FDP/FDS are the last memory operand's.
 ; The reference is the same sequence with a NOP after each instruction (a NOP ends a run).
 ; 1-2: 300 passes of the fused sequence without interrupts: state equal to the reference,
 ;      and every pass takes the same number of instructions (-icount shift=0: TSC ticks).
+;      Every 8th pass first drops the TLB entry of a memory operand (INVLPG), so that the
+;      run starts one instruction at a time.
 ; 3-5: 3000 passes with PIT interrupts every ~1700 instructions: state equal, and some
 ;      interrupts arrived between two instructions of the run (x86pc ends its slices at
 ;      exact instruction counts, so a run must give way inside).
@@ -27,8 +31,9 @@ MIDRUN          equ TEST_RAM + 0x248        ; interrupts that hit inside the run
 TRAPS           equ TEST_RAM + 0x24C
 TRAPS_REF       equ TEST_RAM + 0x250
 PASS_N          equ TEST_RAM + 0x254
+OPS             equ TEST_RAM + 0x1000       ; memory operands (a page of their own)
 RECSZ           equ 64
-NOPS            equ 22                      ; NOPs in the reference: one per instruction but the last
+NOPS            equ 27                      ; NOPs in the reference: one per instruction but the last
 PIT_DIVISOR     equ 2                       ; ~1.7 us: ~1700 instructions at 1 ns each
 
 ; The sequence (register forms only; three values on the stack before and after). SEP
@@ -37,6 +42,16 @@ PIT_DIVISOR     equ 2                       ; ~1.7 us: ~1700 instructions at 1 n
 %1:             fld st1
                 SEP
                 fmul st0, st2
+                SEP
+                fmul qword [OPS + 8]
+                SEP
+                fiadd dword [OPS + 24]
+                SEP
+                fld tword [OPS + 32]
+                SEP
+                faddp st1, st0
+                SEP
+                fcom dword [OPS + 28]
                 SEP
                 fxch st2
                 SEP
@@ -87,12 +102,18 @@ test_main32:
                 or eax, 0x22                    ; NE, MP
                 mov cr0, eax
 
+                call copy_operands
+                mov esi, TEST_RAM + 0x3000
                 mov edi, REF
                 call do_split
 
                 ; ---- 1-2: hot, no interrupts ----
                 mov dword [PASS_N], 0
-.pass_a:        rdtsc
+.pass_a:        mov esi, TEST_RAM + 0x3000          ; a page the sequence does not use,
+                test dword [PASS_N], 7              ; but every 8th pass the operands'
+                jnz .tlb_kept                       ; (see do_fused)
+                mov esi, OPS
+.tlb_kept:      rdtsc
                 mov ebx, eax
                 mov edi, REC
                 call do_fused
@@ -114,7 +135,8 @@ test_main32:
                 mov dword [MIDRUN], 0
                 mov dword [PASS_N], 0
                 sti
-.pass_b:        mov edi, REC
+.pass_b:        mov esi, TEST_RAM + 0x3000
+                mov edi, REC
                 call do_fused
                 call compare
                 CHECK_EQ eax, -1, 3, "state after the fused sequence with interrupts"
@@ -135,6 +157,7 @@ test_main32:
                 ; ---- 6-7: single-step ----
                 SET_GATE 1, db_handler
                 mov dword [TRAPS], 0
+                mov esi, TEST_RAM + 0x3000
                 mov edi, REC
                 pushfd
                 or dword [esp], 0x100
@@ -147,6 +170,7 @@ test_main32:
                 sub eax, NOPS - 1               ; do_fused: no NOPs, one JMP more
                 mov [TRAPS_REF], eax
                 mov dword [TRAPS], 0
+                mov esi, TEST_RAM + 0x3000
                 mov edi, REC
                 pushfd
                 or dword [esp], 0x100
@@ -165,9 +189,10 @@ test_main32:
 do_split:
 %define SEP nop
                 fninit
-                fld qword [val_a]
-                fld qword [val_b]
-                fld qword [val_c]
+                fld qword [OPS + 0]
+                fld qword [OPS + 8]
+                fld qword [OPS + 16]
+                invlpg [esi]
                 SEQ split_first, split_last
                 mov esi, split_last
                 jmp record
@@ -176,9 +201,11 @@ do_split:
 do_fused:
 %define SEP
                 fninit
-                fld qword [val_a]
-                fld qword [val_b]
-                fld qword [val_c]
+                fld qword [OPS + 0]
+                fld qword [OPS + 8]
+                fld qword [OPS + 16]
+                invlpg [esi]                    ; ESI = OPS: the run finds the operands'
+                                                ; TLB entry gone and starts one by one
                 jmp fused_first                 ; the run starts a block: single-stepping
                                                 ; then meets its first entry (check 6)
                 SEQ fused_first, fused_last
@@ -187,7 +214,8 @@ do_fused:
 %undef SEP
 
 ; record: EFLAGS (the arithmetic flags), FCW, FSW, FTW, FIP minus ESI (the last x87
-; instruction), FOP and the three stack values into the 64 bytes at EDI; empties the stack.
+; instruction), FOP, the three stack values, FDP and FDS into the 64 bytes at EDI; empties
+; the stack.
 record:         pushfd
                 pop eax
                 and eax, 0x8D5
@@ -209,9 +237,36 @@ record:         pushfd
                 fstp tword [edi + 24]
                 fstp tword [edi + 34]
                 fstp tword [edi + 44]
-                mov dword [edi + 54], 0
-                mov word [edi + 58], 0
-                mov dword [edi + 60], 0
+                mov word [edi + 54], 0
+                mov eax, [ENVB + 20]            ; FDP: the last memory operand
+                mov [edi + 56], eax
+                movzx eax, word [ENVB + 24]     ; FDS
+                mov [edi + 60], eax
+                ret
+
+; The memory operands, in a page of their own (the code's page is refetched all the time).
+copy_operands:  mov eax, [val_a]
+                mov [OPS + 0], eax
+                mov eax, [val_a + 4]
+                mov [OPS + 4], eax
+                mov eax, [val_b]
+                mov [OPS + 8], eax
+                mov eax, [val_b + 4]
+                mov [OPS + 12], eax
+                mov eax, [val_c]
+                mov [OPS + 16], eax
+                mov eax, [val_c + 4]
+                mov [OPS + 20], eax
+                mov eax, [val_i]
+                mov [OPS + 24], eax
+                mov eax, [val_f]
+                mov [OPS + 28], eax
+                mov eax, [val_t]
+                mov [OPS + 32], eax
+                mov eax, [val_t + 4]
+                mov [OPS + 36], eax
+                movzx eax, word [val_t + 8]
+                mov [OPS + 40], ax
                 ret
 
 ; compare REC with REF: EAX = -1 if equal, else the index of the first differing dword.
@@ -293,3 +348,6 @@ db_handler:     inc dword [TRAPS]
 val_a:          dq 3.0
 val_b:          dq 1.1
 val_c:          dq 2.7
+val_i:          dd 7
+val_f:          dd 2.5
+val_t:          dt 1.25
