@@ -18,7 +18,8 @@
 ; 6-7: single-stepping (TF) through the fused sequence traps at every instruction: as many
 ;      traps as the reference minus its NOPs (plus do_fused's JMP), and the state equal.
 ; qemu=unsupported: QEMU TCG does not record FOP (see README.md), which the records compare,
-; and QEMU 7.2 already fails check 1 on the EFLAGS of the two forms of the sequence.
+; and QEMU 7.2 fails it on the EFLAGS left by FUCOMIP (check 3 here, with interrupts; an
+; earlier form of this test failed there at check 1).
 %define TEST_NAME "x87-runs"
 %include "lib.inc"
 
