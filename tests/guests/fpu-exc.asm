@@ -313,41 +313,6 @@ irq13_handler:
                 pop eax
                 iretd
 
-; 8259 pair: master vectors 0x20-0x27, slave 0x28-0x2F, everything masked. With a local
-; APIC, LINT0 is programmed as ExtINT (virtual wire) first, as a BIOS does.
-pic_init:
-                pushad
-                mov eax, 1
-                cpuid
-                test edx, 1 << 9
-                jz .no_apic
-                mov ecx, 0x1B
-                rdmsr
-                test eax, 1 << 11
-                jz .no_apic
-                and eax, 0xFFFFF000
-                mov dword [eax + 0xF0], 0x1FF
-                mov dword [eax + 0x350], 0x700
-                mov dword [eax + 0x360], 0x400
-.no_apic:       mov al, 0x11
-                out 0x20, al
-                out 0xA0, al
-                mov al, 0x20
-                out 0x21, al
-                mov al, 0x28
-                out 0xA1, al
-                mov al, 0x04
-                out 0x21, al
-                mov al, 0x02
-                out 0xA1, al
-                mov al, 0x01
-                out 0x21, al
-                out 0xA1, al
-                mov al, 0xFF
-                out 0x21, al
-                out 0xA1, al
-                popad
-                ret
 
                 align 16
 ones4:          dd 1.0, 1.0, 1.0, 1.0

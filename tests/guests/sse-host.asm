@@ -231,49 +231,19 @@ record:         pushfd
                 mov [edi + 140], ecx
                 ret
 
-compare:        push ecx
-                xor ecx, ecx
-.next:          mov eax, [REC + ecx * 4]
-                cmp eax, [REF + ecx * 4]
-                jne .diff
-                inc ecx
-                cmp ecx, RECSZ / 4
-                jb .next
-                mov eax, -1
+compare:        push esi
+                push edi
+                push ecx
+                mov esi, REC
+                mov edi, REF
+                mov ecx, RECSZ / 4
+                call dwords_compare
                 pop ecx
-                ret
-.diff:          mov eax, ecx
-                pop ecx
+                pop edi
+                pop esi
                 ret
 
-pic_pit_init:   mov eax, 1
-                cpuid
-                test edx, 1 << 9
-                jz .no_apic
-                mov ecx, 0x1B
-                rdmsr
-                test eax, 1 << 11
-                jz .no_apic
-                and eax, 0xFFFFF000
-                mov dword [eax + 0xF0], 0x1FF
-                mov dword [eax + 0x350], 0x700
-                mov dword [eax + 0x360], 0x400
-.no_apic:       mov al, 0x11
-                out 0x20, al
-                out 0xA0, al
-                mov al, 0x20
-                out 0x21, al
-                mov al, 0x28
-                out 0xA1, al
-                mov al, 0x04
-                out 0x21, al
-                mov al, 0x02
-                out 0xA1, al
-                mov al, 0x01
-                out 0x21, al
-                out 0xA1, al
-                mov al, 0xFF
-                out 0xA1, al
+pic_pit_init:   call pic_init                   ; lib.inc: everything masked
                 mov al, 0xFE
                 out 0x21, al
                 SET_GATE 0x20, irq0_handler
